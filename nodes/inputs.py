@@ -1,0 +1,146 @@
+"""Input blocks: where data enters the graph. Each becomes a placeholder of the compiled module."""
+from __future__ import annotations
+
+from .spec import FLOAT, INDEX, Block, Param, Port
+
+
+class _Input(Block):
+    category = "Inputs"
+    role = "input"
+    inputs = ()
+
+    @classmethod
+    def build(cls, p, ins):
+        import torch.nn as nn
+
+        return nn.Identity()
+
+
+class ImageInput(_Input):
+    type_id = "input.image"
+    title = "Image input"
+    icon = "mdi6.image-outline"
+    default_name = "Input"
+    help = "A batch of images, channels x height x width (1 channel for grayscale, 3 for colour)."
+    outputs = (Port("out", (3,)),)
+    params = (
+        Param("channels", "int", 1, "Colour channels: 1 grayscale, 3 RGB", min=1, max=64),
+        Param("height", "int", 28, "Image height in pixels", min=1, max=8192),
+        Param("width", "int", 28, "Image width in pixels", min=1, max=8192),
+    )
+
+    @classmethod
+    def output_shapes(cls, p, ins):
+        return [(p["channels"], p["height"], p["width"])]
+
+    @classmethod
+    def label(cls, p):
+        return f"{p['channels']}x{p['height']}x{p['width']}"
+
+
+class SequenceInput(_Input):
+    type_id = "input.sequence"
+    title = "Sequence input"
+    icon = "mdi6.chart-timeline-variant"
+    default_name = "Sequence"
+    help = "A batch of sequences: time steps x features per step (a time series, a signal)."
+    outputs = (Port("out", (2,)),)
+    params = (
+        Param("steps", "int", 32, "Time steps T in each sequence", min=1, max=100000),
+        Param("features", "int", 1, "Features F per time step", min=1, max=100000),
+    )
+
+    @classmethod
+    def output_shapes(cls, p, ins):
+        return [(p["steps"], p["features"])]
+
+    @classmethod
+    def label(cls, p):
+        return f"T={p['steps']}, F={p['features']}"
+
+
+class TokenInput(_Input):
+    type_id = "input.tokens"
+    title = "Token input"
+    icon = "mdi6.format-text"
+    default_name = "Tokens"
+    help = "A batch of token-id sequences (T ids per sample, each below the vocabulary size); feed an Embedding."
+    outputs = (Port("out", (1,), dtype=INDEX),)
+    params = (
+        Param("steps", "int", 32, "Tokens T per sequence", min=1, max=100000),
+        Param("vocabulary", "int", 1000, "Number of distinct tokens", min=2, max=10_000_000),
+    )
+
+    @classmethod
+    def output_shapes(cls, p, ins):
+        return [(p["steps"],)]
+
+    @classmethod
+    def label(cls, p):
+        return f"T={p['steps']}, vocab {p['vocabulary']}"
+
+    @classmethod
+    def example_input(cls, index, shape, p):
+        import torch
+
+        return torch.randint(0, p["vocabulary"], (2, *shape))
+
+
+class NoiseInput(_Input):
+    type_id = "input.noise"
+    title = "Latent noise z"
+    icon = "mdi6.blur"
+    default_name = "z"
+    help = "Random latent vectors z ~ N(0, 1) that a generator turns into samples."
+    outputs = (Port("out", (1,), dtype=FLOAT),)
+    params = (Param("size", "int", 100, "Length of the latent vector z", min=1, max=100000),)
+
+    @classmethod
+    def output_shapes(cls, p, ins):
+        return [(p["size"],)]
+
+    @classmethod
+    def label(cls, p):
+        return f"z in R^{p['size']}"
+
+
+class LabelInput(_Input):
+    type_id = "input.label"
+    title = "Class label"
+    icon = "mdi6.tag-outline"
+    default_name = "Label"
+    help = "One class id per sample, used as a condition (conditional GAN, conditional VAE)."
+    outputs = (Port("out", (0,), dtype=INDEX),)
+    params = (Param("classes", "int", 10, "Number of classes", min=2, max=1_000_000),)
+
+    @classmethod
+    def output_shapes(cls, p, ins):
+        return [()]
+
+    @classmethod
+    def label(cls, p):
+        return f"{p['classes']} classes"
+
+    @classmethod
+    def example_input(cls, index, shape, p):
+        import torch
+
+        return torch.randint(0, p["classes"], (2,))
+
+
+class VectorInput(_Input):
+    type_id = "input.vector"
+    title = "Feature input"
+    icon = "mdi6.table-row"
+    default_name = "Features"
+    help = "A batch of feature vectors (tabular data, the perceptron's inputs)."
+    outputs = (Port("out", (1,)),)
+    params = (Param("features", "int", 2, "Features per sample", min=1, max=10_000_000),)
+
+    @classmethod
+    def output_shapes(cls, p, ins):
+        return [(p["features"],)]
+
+    @classmethod
+    def label(cls, p):
+        return f"{p['features']} features"
