@@ -1,0 +1,97 @@
+"""Training settings of a project: a typed schema (the same Param vocabulary as blocks, so the
+inspector is generated the same way), defaults, and validation into one-sentence problems."""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from nodes.spec import Param
+
+TASKS = ("auto", "classification", "regression", "binary", "sequence_classification", "forecasting", "gan", "vae")
+
+# (section, Param); section None = top level of training.json
+TRAINING_SCHEMA: tuple[tuple[str | None, Param], ...] = (
+    ("dataset", Param("name", "str", "fashion-mnist-small", "Dataset to train on (see `netcanvas datasets`)",
+                      label="dataset")),
+    ("dataset", Param("val_fraction", "float", 0.1, "Share of the training set held out for validation",
+                      min=0.0, max=0.9, label="validation share")),
+    (None, Param("task", "choice", "auto", "What the model learns (auto: taken from the head)", choices=TASKS)),
+    ("optimizer", Param("name", "choice", "adam", "Update rule", choices=("sgd", "adam", "adamw", "rmsprop"),
+                        label="optimizer")),
+    ("optimizer", Param("lr", "float", 1e-3, "Learning rate: size of each update step", min=1e-7, max=10.0,
+                        label="learning rate")),
+    ("optimizer", Param("momentum", "float", 0.9, "SGD/RMSprop momentum", min=0.0, max=0.999)),
+    ("optimizer", Param("nesterov", "bool", False, "Nesterov momentum (SGD)")),
+    ("optimizer", Param("weight_decay", "float", 0.0, "L2 penalty on the weights", min=0.0, max=1.0,
+                        label="weight decay")),
+    (None, Param("epochs", "int", 10, "Passes over the training set", min=1, max=100000)),
+    (None, Param("batch_size", "int", 128, "Samples per update step", min=1, max=1_000_000, label="batch size")),
+    ("schedule", Param("name", "choice", "none", "How the learning rate changes over time",
+                       choices=("none", "step", "cosine", "onecycle"), label="schedule")),
+    ("schedule", Param("step_size", "int", 5, "Step schedule: epochs between decays", min=1, max=100000,
+                       label="step every")),
+    ("schedule", Param("gamma", "float", 0.1, "Step schedule: factor applied at each decay", min=1e-6, max=1.0)),
+    ("clip", Param("mode", "choice", "none", "Gradient clipping", choices=("none", "norm", "value"),
+                   label="clip gradients")),
+    ("clip", Param("value", "float", 1.0, "Largest gradient norm (or value) allowed", min=1e-6, max=1e6,
+                   label="clip at")),
+    ("early_stopping", Param("enabled", "bool", True, "Stop when the validation metric stops improving",
+                             label="early stopping")),
+    ("early_stopping", Param("monitor", "choice", "val_loss", "Metric watched by early stopping and checkpoints",
+                             choices=("val_loss", "val_accuracy"))),
+    ("early_stopping", Param("patience", "int", 3, "Epochs without improvement before stopping", min=1, max=10000)),
+    ("early_stopping", Param("min_delta", "float", 0.0, "Smallest change that counts as an improvement",
+                             min=0.0, max=1e6, label="min delta")),
+    (None, Param("seed", "int", 0, "Random seed: same seed and device give the same curves", min=0, max=2**31 - 1)),
+    (None, Param("device", "choice", "auto", "Where to train (auto: CUDA, then Apple MPS, then CPU)",
+                 choices=("auto", "cpu", "cuda", "mps"))),
+    (None, Param("precision", "choice", "auto", "Number format on GPU (auto: bf16 where supported)",
+                 choices=("auto", "fp32", "bf16", "fp16"))),
+    (None, Param("compile", "bool", False, "Compile the model with torch.compile (for long runs)")),
+    (None, Param("log_every", "int", 20, "Read metrics every N steps (fewer syncs = faster)", min=1, max=100000,
+                 label="log every")),
+    ("augment", Param("flip", "bool", False, "Random horizontal flips")),
+    ("augment", Param("crop", "int", 0, "Random crops after padding by this many pixels (0: off)", min=0, max=64)),
+    ("augment", Param("affine", "bool", False, "Small random rotations, shifts and scalings")),
+)
+
+
+def default_training() -> dict[str, Any]:
+    """training.json for a new project."""
+    out: dict[str, Any] = {}
+    for section, p in TRAINING_SCHEMA:
+        (out.setdefault(section, {}) if section else out)[p.name] = p.default
+    return out
+
+
+def get_setting(settings: dict, section: str | None, name: str) -> Any:
+    src = settings.get(section, {}) if section else settings
+    return src.get(name) if isinstance(src, dict) else None
+
+
+def complete_training(settings: dict | None) -> dict[str, Any]:
+    """Defaults overlaid with ``settings`` (extra keys, e.g. dataset paths, are kept)."""
+    out = default_training()
+    for key, value in (settings or {}).items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = {**out[key], **copy.deepcopy(value)}
+        else:
+            out[key] = copy.deepcopy(value)
+    for section, p in TRAINING_SCHEMA:
+        src = out.get(section) if section else out
+        if isinstance(src, dict) and p.name in src:
+            src[p.name] = p.coerce(src[p.name])
+    return out
+
+
+def training_problems(settings: dict) -> list[str]:
+    """One sentence per setting that is out of its type, bounds or choices."""
+    out = []
+    for section, p in TRAINING_SCHEMA:
+        value = get_setting(settings, section, p.name)
+        if value is None:
+            continue
+        reason = p.check(value)
+        if reason:
+            out.append(f"Training setting {reason}")
+    return out
