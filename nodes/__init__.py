@@ -4,7 +4,8 @@ Importing this package registers all blocks; :func:`catalog` lists them by categ
 """
 from __future__ import annotations
 
-from . import inputs, conv, pooling, core, heads  # noqa: F401  (declaring registers)
+from . import (inputs, conv, pooling, core, normalization, activations, recurrent, attention, merge,  # noqa: F401
+               generative, heads)  # (declaring registers)
 from .spec import Block, InnerLayer, Param, Port, Shape, ShapeError, dims_text, numel, registry, resolve, shape_text
 
 CATEGORY_ORDER = ("Inputs", "Convolution", "Pooling", "Core", "Normalization", "Activations", "Recurrent",

@@ -1,7 +1,8 @@
 """Convolution blocks: Conv1d, Conv2d, ConvTranspose2d and LeNet-5's partially connected C3."""
 from __future__ import annotations
 
-from .spec import Block, Param, Port, ShapeError, activation_module, activation_param, conv_out, numel
+from .spec import (RANK_LAYOUT_1D, Block, Param, Port, ShapeError, activation_module, activation_param, conv_out,
+                   numel)
 
 _CONV_PARAMS = (
     Param("out_channels", "int", 6, "Feature maps (filters) this layer produces", min=1, max=65536, label="filters"),
@@ -26,7 +27,9 @@ def with_activation(module, activation: str):
 
 
 class _ConvNd(Block):
-    """Shared rules of Conv1d and Conv2d; ``spatial`` is the number of spatial axes."""
+    """Counting (k the kernel, d the spatial axes, C the input channels): parameters
+    (k^d x C / groups + bias) x filters; connections (k^d x C / groups + bias) x output values;
+    MACs k^d x C / groups x output values. ``spatial`` is d."""
 
     category = "Convolution"
     params = _CONV_PARAMS
@@ -47,7 +50,7 @@ class _ConvNd(Block):
     @classmethod
     def output_shapes(cls, p, ins):
         (shape,) = ins
-        cls.need_rank(f"{cls.title}", "in", shape, (cls.spatial + 1,))
+        cls.need_rank(cls.title, "in", shape, (cls.spatial + 1,), RANK_LAYOUT_1D if cls.spatial == 1 else None)
         cin, *sizes = shape
         if cin % p["groups"]:
             raise ShapeError(f"{cls.title} with {p['groups']} groups needs input channels divisible by "
@@ -239,6 +242,10 @@ class LeNetC3(Block):
     def macs(cls, p, ins):
         _, h, w = cls.output_shapes(p, ins)[0]
         return sum(len(cols) for cols in LENET_C3_TABLE) * p["kernel"] ** 2 * h * w
+
+    @classmethod
+    def example_shapes(cls, p):
+        return [(6, 14, 14)]
 
     @classmethod
     def build(cls, p, ins):

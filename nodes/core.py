@@ -120,6 +120,10 @@ class Reshape(Block):
         return 0
 
     @classmethod
+    def example_cases(cls):
+        return [({}, [(784,)]), ({"shape": [-1, 16]}, [(4, 8, 2)])]
+
+    @classmethod
     def build(cls, p, ins):
         import torch.nn as nn
 

@@ -5,11 +5,12 @@ output, e.g. logits); ``loss`` and ``predict`` say how the trainer and the predi
 """
 from __future__ import annotations
 
-from .spec import Block, Param, Port, ShapeError
+from .spec import Block, Param, Port, ShapeError, shape_text
 
 
 class Head(Block):
-    """Base of heads. ``task`` tells the trainer what targets to expect."""
+    """A head ends the model: its input passes through as the model's output, and its loss is
+    what training minimises. ``task`` tells the trainer what targets to expect."""
 
     category = "Heads"
     role = "head"
@@ -44,6 +45,13 @@ class Head(Block):
         """What a user reads from the raw output (probabilities, values)."""
         return output
 
+    @classmethod
+    def example_target(cls, p, ins):
+        """A random target batch of 2 matching inputs ``ins`` (tests, previews)."""
+        import torch
+
+        return torch.randn(2, *ins[0])
+
 
 class ClassificationHead(Head):
     type_id = "head.classification"
@@ -72,5 +80,191 @@ class ClassificationHead(Head):
         return output.float().softmax(-1)
 
     @classmethod
+    def example_target(cls, p, ins):
+        import torch
+
+        return torch.randint(0, ins[0][0], (2,))
+
+    @classmethod
     def label(cls, p):
         return "softmax, cross-entropy"
+
+
+class RegressionHead(Head):
+    type_id = "head.regression"
+    title = "Regression (MSE / MAE)"
+    default_name = "Output"
+    icon = "mdi6.chart-scatter-plot"
+    task = "regression"
+    help = "Predicts numbers directly; trained to make the outputs close to target values of the same shape."
+    inputs = (Port("in"),)
+    outputs = (Port("out"),)
+    params = (Param("loss", "choice", "mse", "mse: mean squared error; mae: mean absolute error (less hurt by "
+                    "outliers)", choices=("mse", "mae")),)
+
+    @classmethod
+    def loss(cls, p, outputs, target):
+        import torch.nn.functional as F
+
+        y = outputs[0].float()
+        t = target.float().reshape(y.shape)
+        return F.mse_loss(y, t) if p["loss"] == "mse" else F.l1_loss(y, t)
+
+    @classmethod
+    def label(cls, p):
+        return p["loss"].upper()
+
+
+class BinaryHead(Head):
+    type_id = "head.binary"
+    title = "Binary (sigmoid + BCE)"
+    default_name = "Output"
+    icon = "mdi6.toggle-switch-outline"
+    task = "binary"
+    help = "Answers a yes/no question: one score becomes a probability with a sigmoid; trained with binary cross-entropy."
+
+    @classmethod
+    def output_shapes(cls, p, ins):
+        (shape,) = super().output_shapes(p, ins)
+        if shape != (1,):
+            raise ShapeError(f"{cls.title} needs exactly 1 score per sample but receives {shape_text(shape)}: "
+                             "set the Dense before it to 1 unit", "in")
+        return [shape]
+
+    @classmethod
+    def loss(cls, p, outputs, target):
+        import torch.nn.functional as F
+
+        y = outputs[0].float()
+        return F.binary_cross_entropy_with_logits(y, target.float().reshape(y.shape))
+
+    @classmethod
+    def predict(cls, p, output):
+        return output.float().sigmoid()
+
+    @classmethod
+    def example_target(cls, p, ins):
+        import torch
+
+        return torch.randint(0, 2, (2,)).float()
+
+    @classmethod
+    def example_shapes(cls, p):
+        return [(1,)]
+
+    @classmethod
+    def label(cls, p):
+        return "sigmoid, BCE"
+
+
+class TotalSquaredErrorHead(Head):
+    """The course's total error (handbook, "Training process of the CNN", step 3):
+    E = sum over the outputs k of 1/2 (t_k - y_k)^2 for one sample.
+
+    The handbook feeds one sample at a time; for a batch the per-sample E is averaged
+    (``batch`` = mean, the default, so the learning rate does not depend on the batch size)
+    or added up (``sum``: the total error of the whole batch). With batch size 1 both are the
+    handbook's E. Targets have the output's shape (e.g. +1/-1 for a perceptron); integer class
+    ids are turned into one-hot target vectors first, as in the handbook's [0, 0, 1, 0].
+    """
+
+    type_id = "head.total_squared_error"
+    title = "Total squared error (course)"
+    default_name = "Output"
+    icon = "mdi6.sigma"
+    task = "regression"
+    help = "The course's error E = 1/2 x sum of (target - output)^2 over the outputs; with a Sign it trains a perceptron."
+    inputs = (Port("in"),)
+    outputs = (Port("out"),)
+    params = (Param("batch", "choice", "mean", "How a batch's per-sample errors are combined: mean or sum",
+                    choices=("mean", "sum")),)
+
+    @classmethod
+    def loss(cls, p, outputs, target):
+        import torch.nn.functional as F
+
+        y = outputs[0].float()
+        if target.numel() == y.shape[0] and y[0].numel() > 1:  # one class id per sample
+            target = F.one_hot(target.reshape(-1).long(), y[0].numel())
+        per_sample = 0.5 * (target.float().reshape(y.shape) - y).pow(2).reshape(y.shape[0], -1).sum(1)
+        return per_sample.mean() if p["batch"] == "mean" else per_sample.sum()
+
+    @classmethod
+    def example_target(cls, p, ins):
+        import torch
+
+        return torch.randint(0, 2, (2, *ins[0])).float() * 2 - 1
+
+    @classmethod
+    def label(cls, p):
+        return "E = 1/2 sum (t - y)^2" + (", summed over the batch" if p["batch"] == "sum" else "")
+
+
+class VAEELBOHead(Head):
+    """Loss = reconstruction + beta x KL, both summed over a sample's values and averaged over
+    the batch (the negative ELBO when beta = 1). KL(N(mu, sigma^2) || N(0, 1)) =
+    -1/2 sum(1 + logvar - mu^2 - exp(logvar)). The target is the original input image."""
+
+    type_id = "head.vae_elbo"
+    title = "VAE loss (ELBO)"
+    default_name = "VAE loss"
+    icon = "mdi6.vector-difference"
+    task = "vae"
+    help = "Trains a VAE: rebuild the input well (reconstruction) while keeping the latent close to N(0, 1) (KL)."
+    inputs = (Port("recon", help="the decoder's output, in (0, 1) for bce"), Port("mu", (1,)),
+              Port("logvar", (1,)))
+    outputs = (Port("out"),)
+    params = (
+        Param("reconstruction", "choice", "bce", "bce: binary cross-entropy (pixels in 0..1); mse: squared error",
+              choices=("bce", "mse")),
+        Param("beta", "float", 1.0, "Weight of the KL term (beta-VAE: above 1 gives smoother latents)",
+              min=0.0, max=1000.0),
+    )
+
+    @classmethod
+    def output_shapes(cls, p, ins):
+        recon, mu, logvar = ins
+        cls.need_rank(cls.title, "mu", mu, (1,))
+        if mu != logvar:
+            raise ShapeError(f"{cls.title} needs mu and logvar of the same size but receives {shape_text(mu)} and "
+                             f"{shape_text(logvar)}: connect both from the same VAE latent block", "logvar")
+        return [recon]
+
+    @classmethod
+    def build(cls, p, ins):
+        from .modules import torch_modules
+
+        return torch_modules().FirstInput()
+
+    @classmethod
+    def loss(cls, p, outputs, target):
+        import torch.nn.functional as F
+
+        recon, mu, logvar = (t.float() for t in outputs)
+        target = target.float().reshape(recon.shape)
+        if p["reconstruction"] == "bce":
+            rec = F.binary_cross_entropy(recon, target, reduction="sum")
+        else:
+            rec = F.mse_loss(recon, target, reduction="sum")
+        kl = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum()
+        return (rec + p["beta"] * kl) / recon.shape[0]
+
+    @classmethod
+    def example_shapes(cls, p):
+        return [(1, 8, 8), (4,), (4,)]
+
+    @classmethod
+    def example_input(cls, index, shape, p):
+        import torch
+
+        return torch.rand(2, *shape) * 0.98 + 0.01 if index == 0 else torch.randn(2, *shape)
+
+    @classmethod
+    def example_target(cls, p, ins):
+        import torch
+
+        return torch.rand(2, *ins[0])
+
+    @classmethod
+    def label(cls, p):
+        return f"{p['reconstruction'].upper()} + {p['beta']:g} x KL"

@@ -139,6 +139,8 @@ def dims_text(shape: Shape | None) -> str:
 
 RANK_LAYOUT = {0: "(N)", 1: "(N, F)", 2: "(N, T, F)", 3: "(N, C, H, W)"}
 RANK_LAYOUT_1D = {2: "(N, C, L)"}
+# Typical shapes by rank for ``Block.example_shapes`` (key -1: a port that takes any rank).
+EXAMPLE_SHAPES = {0: (), 1: (8,), 2: (6, 8), 3: (3, 16, 16)}
 
 _REGISTRY: dict[str, type["Block"]] = {}
 _ALIASES: dict[str, str] = {}
@@ -150,6 +152,12 @@ class Block:
     Subclasses set the class attributes and override what differs from the defaults:
     ``output_shapes`` (required), ``param_count``, ``connections``, ``macs``, ``build``,
     ``inner_layers`` (composites), ``label`` (the key parameters shown on the node).
+
+    Conventions shared by every rule: ``p`` is the completed parameter dict; ``ins`` holds one
+    shape per *connected* input port, in port order (an unconnected optional port is simply
+    absent, so ``len(ins)`` tells which optional ports are wired). The built module is called
+    with the connected inputs positionally in the same order, and a block with several output
+    ports returns a tuple in output-port order.
     """
 
     type_id: ClassVar[str] = ""
@@ -247,6 +255,19 @@ class Block:
         return ""
 
     @classmethod
+    def example_shapes(cls, p: dict[str, Any]) -> list[Shape]:
+        """Typical shapes for the required input ports (tests, previews). Override when the
+        rank alone does not give a shape the block accepts."""
+        return [EXAMPLE_SHAPES.get(port.ranks[0] if port.ranks else -1, (3, 4, 5))
+                for port in cls.inputs if not port.optional]
+
+    @classmethod
+    def example_cases(cls) -> list[tuple[dict[str, Any], list[Shape] | None]]:
+        """(parameter overrides, input shapes or None for ``example_shapes``) that the contract
+        test runs; add cases for settings that change the structure (bidirectional, conditional)."""
+        return [({}, None)]
+
+    @classmethod
     def example_input(cls, index: int, shape: Shape, p: dict[str, Any]):
         """A random batch for input ``index`` (tests, tracing). Index ports override this."""
         import torch
@@ -255,9 +276,12 @@ class Block:
 
     # ---- shared helpers for declarations -----------------------------------------------
     @staticmethod
-    def need_rank(block_title: str, port: str, shape: Shape, ranks: tuple[int, ...]) -> None:
+    def need_rank(block_title: str, port: str, shape: Shape, ranks: tuple[int, ...],
+                  layouts: dict[int, str] | None = None) -> None:
+        """Raise a ShapeError unless ``shape`` has one of ``ranks`` (``layouts`` names the axes)."""
         if ranks and len(shape) not in ranks:
-            wanted = " or ".join(f"{r + 1}-D input {RANK_LAYOUT.get(r, '')}".strip() for r in ranks)
+            names = {**RANK_LAYOUT, **(layouts or {})}
+            wanted = " or ".join(f"{r + 1}-D input {names.get(r, '')}".strip() for r in ranks)
             raise ShapeError(f"{block_title} needs a {wanted} but receives {shape_text(shape)}", port)
 
 

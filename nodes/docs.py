@@ -1,0 +1,91 @@
+"""Generate the block reference (docs/blocks.md) from the catalog, without importing torch.
+
+    python -m nodes.docs > docs/blocks.md
+"""
+from __future__ import annotations
+
+import inspect
+
+from . import catalog
+from .spec import INDEX, RANK_LAYOUT, Block, Param, Port
+
+HEADER = """# Block reference
+
+Every block NetCanvas offers, grouped as in the palette. Generated from the declarations in
+`nodes/` by `python -m nodes.docs > docs/blocks.md`: edit the declarations, not this file.
+
+Shapes are written with the batch axis `N` first; a block's rules never see `N`.
+**Connections** follow the course: (inputs + bias) x maps x map size; an elementwise block
+counts one connection per output value.
+"""
+
+
+def render() -> str:
+    """The whole reference as Markdown."""
+    parts = [HEADER]
+    for category, blocks in catalog().items():
+        parts.append(f"\n## {category}\n")
+        parts.extend(_block(cls) for cls in blocks)
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def _block(cls: type[Block]) -> str:
+    lines = [f"### {cls.title}", "", f"`{cls.type_id}` (version {cls.version})"
+             + (", composite" if cls.composite else "") + (f", task `{cls.task}`" if hasattr(cls, "task") else ""),
+             "", cls.help]
+    doc = _doc(cls)
+    if doc:
+        lines += ["", inspect.cleandoc(doc)]
+    if cls.inputs:
+        lines += ["", "Inputs: " + "; ".join(_port(port) for port in cls.inputs) + "."]
+    lines += ["", "Outputs: " + "; ".join(_port(port) for port in cls.outputs) + "."]
+    if cls.params:
+        lines += ["", "| parameter | type | default | allowed | meaning |", "| --- | --- | --- | --- | --- |"]
+        lines += [_param_row(param) for param in cls.params]
+    if cls.replaces:
+        lines += ["", "Replaces: " + ", ".join(f"`{old}`" for old in cls.replaces)]
+    return "\n".join(lines) + "\n"
+
+
+def _doc(cls: type[Block]) -> str | None:
+    """The block's docstring, or the nearest shared base's (e.g. the recurrent counting rules)."""
+    for klass in cls.__mro__:
+        if klass is Block:
+            return None
+        if klass.__dict__.get("__doc__"):
+            return klass.__dict__["__doc__"]
+    return None
+
+
+def _port(port: Port) -> str:
+    layouts = " or ".join(RANK_LAYOUT.get(r, f"rank {r}") for r in port.ranks) if port.ranks else "any shape"
+    text = f"`{port.name}` {layouts}"
+    if port.dtype == INDEX:
+        text += ", integer ids"
+    if port.optional:
+        text += ", optional"
+    if port.help:
+        text += f" ({port.help})"
+    return text
+
+
+def _param_row(param: Param) -> str:
+    if param.choices:
+        allowed = ", ".join(str(c) for c in param.choices)
+    elif param.min is not None or param.max is not None:
+        allowed = f"{_num(param.min)} .. {_num(param.max)}"
+    else:
+        allowed = ""
+    default = param.default if not isinstance(param.default, bool) else str(param.default).lower()
+    cells = [param.title, param.kind, default, allowed, param.help]
+    return "| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
+
+
+def _num(x) -> str:
+    if x is None:
+        return ""
+    return f"{int(x):,}".replace(",", " ") if float(x).is_integer() else f"{x:g}"
+
+
+if __name__ == "__main__":
+    print(render(), end="")
