@@ -50,9 +50,10 @@ TRAINING_SCHEMA: tuple[tuple[str | None, Param], ...] = (
     (None, Param("compile", "bool", False, "Compile the model with torch.compile (for long runs)")),
     (None, Param("log_every", "int", 20, "Read metrics every N steps (fewer syncs = faster)", min=1, max=100000,
                  label="log every")),
-    ("augment", Param("flip", "bool", False, "Random horizontal flips")),
-    ("augment", Param("crop", "int", 0, "Random crops after padding by this many pixels (0: off)", min=0, max=64)),
-    ("augment", Param("affine", "bool", False, "Small random rotations, shifts and scalings")),
+    ("augment", Param("hflip", "bool", False, "Random left-right mirroring (images)", label="flip")),
+    ("augment", Param("random_crop", "int", 0, "Random crops after padding by this many pixels (0: off)", min=0,
+                      max=64, label="crop padding")),
+    ("augment", Param("affine", "bool", False, "Small random rotations (10 degrees), shifts and zooms")),
 )
 
 

@@ -1,0 +1,207 @@
+"""`netcanvas train / evaluate / predict / datasets`: headless training and use of a project."""
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from pathlib import Path
+
+from .cli import CliError, open_project
+
+
+def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
+    if name == "datasets":
+        p.add_argument("--json", action="store_true", help="print JSON")
+        return
+    p.add_argument("file", help="a .dlproj project file")
+    if name == "train":
+        p.add_argument("--epochs", type=int, help="passes over the training set")
+        p.add_argument("--batch-size", type=int, help="samples per step (the global batch with --nproc)")
+        p.add_argument("--lr", type=float, help="learning rate")
+        p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), help="where to train (default: auto)")
+        p.add_argument("--data", help="a dataset name or a path (IDX folder, class folders, CSV, text file)")
+        p.add_argument("--limit", type=int, help="use at most this many training samples (quick runs)")
+        p.add_argument("--seed", type=int, help="random seed")
+        p.add_argument("-o", "--output", help="write the trained project here instead of into FILE")
+        p.add_argument("--log-json", help="also write every event as a JSON line to this file")
+        p.add_argument("--nproc", type=int, default=1, help="processes (GPUs) on this machine, via torchrun")
+        p.add_argument("--nnodes", default="1", help="machines (torchrun rendezvous), e.g. 2")
+        p.add_argument("--node-rank", type=int, default=0, help="this machine's rank (multi-machine)")
+        p.add_argument("--master-addr", default="127.0.0.1", help="rendezvous address (multi-machine)")
+        p.add_argument("--master-port", type=int, default=29500, help="rendezvous port (multi-machine)")
+        p.add_argument("--quiet", action="store_true", help="no progress output")
+    elif name == "evaluate":
+        p.add_argument("--json", action="store_true", help="print JSON")
+        p.add_argument("--data", help="evaluate on this dataset name or path instead")
+        p.add_argument("--split", choices=("test", "val"), default="test", help="which split (default: test)")
+        p.add_argument("--best", action="store_true", help="use the best checkpoint instead of the last weights")
+    elif name == "predict":
+        p.add_argument("images", nargs="+", help="PNG or JPEG files (any size)")
+        p.add_argument("--json", action="store_true", help="print JSON")
+        p.add_argument("--best", action="store_true", help="use the best checkpoint instead of the last weights")
+
+
+def run(args) -> int:
+    return {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict,
+            "datasets": cmd_datasets}[args.command](args)
+
+
+# ---- train -------------------------------------------------------------------------------------
+def train_overrides(args, project) -> dict:
+    """Command-line flags as training-setting overrides."""
+    from .datasel import dataset_from_argument
+
+    out: dict = {}
+    if args.epochs is not None:
+        out["epochs"] = args.epochs
+    if args.batch_size is not None:
+        out["batch_size"] = args.batch_size
+    if args.lr is not None:
+        out["optimizer"] = {"lr": args.lr}
+    if args.device:
+        out["device"] = args.device
+    if args.seed is not None:
+        out["seed"] = args.seed
+    dataset = dict(project.training.get("dataset") or {})
+    if args.data:
+        dataset = dataset_from_argument(args.data, dataset)
+    if args.limit:
+        dataset["limit"] = args.limit
+    if dataset != project.training.get("dataset"):
+        out["dataset"] = dataset
+    return out
+
+
+def cmd_train(args) -> int:
+    if args.nproc > 1 or args.nnodes != "1":
+        from .ddp import launch
+
+        return launch(args)
+    project = open_project(args.file)
+    from .data import DatasetError
+
+    try:
+        overrides = train_overrides(args, project)
+    except DatasetError as e:
+        raise CliError(str(e)) from None
+    return train_and_save(project, overrides, args)
+
+
+def train_and_save(project, overrides: dict, args, rank: int = 0, world: int = 1, wrap_module=None) -> int:
+    from projects.dlproj import write_project
+
+    from .events import JsonLogSink, RunControl
+    from .progress import ProgressPrinter
+    from .trainer import Trainer, record_run
+
+    control = RunControl()
+    sinks = []
+    if rank == 0 and not args.quiet:
+        sinks.append(ProgressPrinter(sys.stderr))
+    log = JsonLogSink(args.log_json) if args.log_json and rank == 0 else None
+    if log:
+        sinks.append(log)
+    previous = _stop_on_ctrl_c(control)
+    try:
+        result = Trainer(project, overrides, sinks, control, rank=rank, world=world,
+                         wrap_module=wrap_module).run()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if log:
+            log.close()
+    if result.status == "failed":
+        raise CliError(result.reason)
+    if rank == 0:
+        record_run(project, result)
+        out = Path(args.output or args.file)
+        write_project(project, out)
+        best = result.run.get("best") or {}
+        note = f", best {best['monitor']} {best['value']:.4f} at epoch {best['epoch']}" if best else ""
+        print(f"{result.status}: {result.reason}{note}; saved to {out}", file=sys.stderr)
+    return 130 if getattr(control, "interrupted", False) else 0
+
+
+def _stop_on_ctrl_c(control):
+    """First Ctrl+C stops cleanly after the current batch (and saves); a second one aborts."""
+
+    def handler(signum, frame):
+        if control.stopping:
+            raise KeyboardInterrupt
+        control.interrupted = True
+        control.stop()
+        print("\nstopping after this batch (Ctrl+C again to abort)...", file=sys.stderr)
+
+    try:
+        return signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread
+        return signal.getsignal(signal.SIGINT)
+
+
+# ---- evaluate / predict / datasets --------------------------------------------------------------
+def cmd_evaluate(args) -> int:
+    from .evaluate import EvaluationError, evaluate_project
+
+    project = open_project(args.file)
+    try:
+        report = evaluate_project(project, split=args.split, data=args.data, best=args.best)
+    except EvaluationError as e:
+        raise CliError(str(e)) from None
+    print(json.dumps(report, indent=2) if args.json else report_text(report))
+    return 0
+
+
+def report_text(report: dict) -> str:
+    lines = [f"{report['split']} set: {report['samples']} samples of '{report['dataset']}'",
+             f"loss {report['loss']:.4f}"]
+    if "accuracy" in report:
+        lines[-1] += f"   accuracy {report['accuracy']:.2%}   top-3 {report.get('top3_accuracy', 0):.2%}"
+        classes = report["classes"]
+        width = max(len(c) for c in classes)
+        lines.append("")
+        lines.append(f"{'class':<{width}}  precision  recall     f1  support")
+        for c, row in zip(classes, report["per_class"]):
+            lines.append(f"{c:<{width}}  {row['precision']:9.3f}  {row['recall']:6.3f}  {row['f1']:5.3f}  "
+                         f"{row['support']:7d}")
+        lines.append(f"{'macro avg':<{width}}  {report['macro']['precision']:9.3f}  {report['macro']['recall']:6.3f}"
+                     f"  {report['macro']['f1']:5.3f}")
+        lines.append("")
+        lines.append("confusion matrix (rows: true class, columns: predicted)")
+        cells = max(len(str(v)) for row in report["confusion_matrix"] for v in row)
+        for c, row in zip(classes, report["confusion_matrix"]):
+            lines.append(f"{c:<{width}}  " + " ".join(f"{v:>{cells}}" for v in row))
+    else:
+        lines[-1] += "   " + "   ".join(f"{k} {report[k]:.4f}" for k in ("mae", "mse", "r2") if k in report)
+    return "\n".join(lines)
+
+
+def cmd_predict(args) -> int:
+    from .evaluate import EvaluationError
+    from .predict import predict_images
+
+    project = open_project(args.file)
+    try:
+        results = predict_images(project, args.images, best=args.best)
+    except EvaluationError as e:
+        raise CliError(str(e)) from None
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return 0
+    for r in results:
+        top = ", ".join(f"{t['class']} {t['probability']:.1%}" for t in r["top3"])
+        print(f"{r['file']}: {r['class']} ({r['probability']:.1%})   top-3: {top}")
+    return 0
+
+
+def cmd_datasets(args) -> int:
+    from .data import list_datasets
+
+    infos = list_datasets()
+    if args.json:
+        print(json.dumps([{**vars(i), "input_shape": list(i.input_shape or ())} for i in infos], indent=2))
+        return 0
+    width = max(len(i.name) for i in infos)
+    for i in infos:
+        mark = "ready" if i.available else "-"
+        print(f"{i.name:<{width}}  {mark:<5}  {i.title}" + (f"  ({i.note})" if i.note else ""))
+    return 0

@@ -1,0 +1,63 @@
+"""Optimizers, learning-rate schedules and gradient clipping from a project's training settings."""
+from __future__ import annotations
+
+import torch
+
+
+def make_optimizer(params, settings: dict) -> torch.optim.Optimizer:
+    """SGD (momentum, Nesterov), Adam, AdamW or RMSprop with weight decay."""
+    o = settings["optimizer"]
+    name, lr, wd = o["name"], o["lr"], o["weight_decay"]
+    params = [p for p in params if p.requires_grad]
+    if name == "sgd":
+        momentum = o["momentum"]
+        return torch.optim.SGD(params, lr=lr, momentum=momentum, nesterov=bool(o["nesterov"]) and momentum > 0,
+                               weight_decay=wd)
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr, weight_decay=wd)
+    if name == "adamw":
+        return torch.optim.AdamW(params, lr=lr, weight_decay=wd)
+    if name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr, momentum=o["momentum"], weight_decay=wd)
+    raise ValueError(f"unknown optimizer '{name}': use sgd, adam, adamw or rmsprop")
+
+
+class Schedule:
+    """Wraps a torch LR scheduler and knows whether it advances per step or per epoch."""
+
+    def __init__(self, optimizer, settings: dict, steps_per_epoch: int):
+        s, epochs = settings["schedule"], settings["epochs"]
+        name = s["name"]
+        self.per_step = name in ("cosine", "onecycle")
+        self.scheduler = None
+        if name == "step":
+            self.scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=s["step_size"], gamma=s["gamma"])
+        elif name == "cosine":
+            self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, epochs * steps_per_epoch))
+        elif name == "onecycle":
+            self.scheduler = torch.optim.lr_scheduler.OneCycleLR(
+                optimizer, max_lr=settings["optimizer"]["lr"], total_steps=max(2, epochs * steps_per_epoch))
+        self.optimizer = optimizer
+
+    def after_step(self) -> None:
+        if self.scheduler is not None and self.per_step and self.scheduler.last_epoch + 1 < self._total():
+            self.scheduler.step()
+
+    def after_epoch(self) -> None:
+        if self.scheduler is not None and not self.per_step:
+            self.scheduler.step()
+
+    def _total(self) -> int:
+        return getattr(self.scheduler, "total_steps", None) or 1 << 62
+
+    @property
+    def lr(self) -> float:
+        return float(self.optimizer.param_groups[0]["lr"])
+
+
+def clip_gradients(params, settings: dict) -> None:
+    clip = settings["clip"]
+    if clip["mode"] == "norm":
+        torch.nn.utils.clip_grad_norm_(params, clip["value"], foreach=True)
+    elif clip["mode"] == "value":
+        torch.nn.utils.clip_grad_value_(params, clip["value"], foreach=True)

@@ -1,0 +1,99 @@
+"""What the trainer keeps while it runs: weight copies (last finite, best) and feature-map
+snapshots of chosen blocks for a fixed sample, at a bounded rate."""
+from __future__ import annotations
+
+import time
+
+import torch
+
+from .compiler import CompiledModel
+
+
+class WeightKeeper:
+    """Copies of the model's state kept on the device with preallocated buffers (no allocation
+    per copy): ``keep`` after every verified-finite read, ``keep_best`` when the monitor improves."""
+
+    def __init__(self, module: torch.nn.Module):
+        self.module = module
+        self.state = module.state_dict()
+        self.keys = [k for k, v in self.state.items() if isinstance(v, torch.Tensor)]
+        self.last = [self.state[k].detach().clone() for k in self.keys]
+        self.best: list[torch.Tensor] | None = None
+
+    def _live(self) -> list[torch.Tensor]:
+        return [self.state[k] for k in self.keys]
+
+    @torch.no_grad()
+    def keep(self) -> None:
+        torch._foreach_copy_(self.last, self._live())
+
+    @torch.no_grad()
+    def restore(self) -> None:
+        torch._foreach_copy_(self._live(), self.last)
+
+    @torch.no_grad()
+    def keep_best(self) -> None:
+        if self.best is None:
+            self.best = [t.detach().clone() for t in self._live()]
+        else:
+            torch._foreach_copy_(self.best, self._live())
+
+    @torch.no_grad()
+    def restore_best(self) -> None:
+        if self.best is not None:
+            torch._foreach_copy_(self._live(), self.best)
+
+    def best_bytes(self) -> bytes | None:
+        if self.best is None:
+            return None
+        from safetensors.torch import save
+
+        return save({k: v.detach().contiguous().cpu() for k, v in zip(self.keys, self.best)})
+
+
+class FeatureSnapshots:
+    """Activations of chosen blocks for one fixed sample, at most ``max_per_s`` times a second."""
+
+    def __init__(self, compiled: CompiledModel, sample: torch.Tensor, device, channels_last: bool,
+                 max_per_s: float = 4.0, max_maps: int = 64):
+        self.compiled = compiled
+        self.sample = sample.to(device)
+        if channels_last and self.sample.dim() == 4:
+            self.sample = self.sample.contiguous(memory_format=torch.channels_last)
+        self.min_interval = 1.0 / max_per_s
+        self.max_maps = max_maps
+        self.last = 0.0
+
+    @torch.no_grad()
+    def take(self, node_ids, force: bool = False) -> dict[str, "object"] | None:
+        """{node id: float16 numpy array (maps, H, W) or (features,)} or None when rate-limited."""
+        now = time.perf_counter()
+        if not force and now - self.last < self.min_interval:
+            return None
+        self.last = now
+        module = self.compiled.module
+        grabbed: dict[str, torch.Tensor] = {}
+        hooks = []
+        for nid in node_ids:
+            if nid in self.compiled.module_names and nid not in self.compiled.input_ids:
+                sub = self.compiled.submodule(nid)
+                hooks.append(sub.register_forward_hook(_grab(grabbed, nid)))
+        was_training = module.training
+        module.eval()
+        try:
+            module(self.sample)
+        finally:
+            module.train(was_training)
+            for h in hooks:
+                h.remove()
+        for nid in node_ids:  # inputs: the sample itself
+            if nid in self.compiled.input_ids:
+                grabbed[nid] = self.sample
+        return {nid: t[0, : self.max_maps].float().cpu().numpy().astype("float16") for nid, t in grabbed.items()}
+
+
+def _grab(store: dict, nid: str):
+    def hook(_module, _inputs, output):
+        store[nid] = output[0] if isinstance(output, tuple) else output
+
+    return hook

@@ -1,0 +1,378 @@
+"""The trainer: one loop for every task, fed by datasets staged once as tensors on the device.
+
+No per-sample Python, no ``.item()`` every step (metrics accumulate on the device and are read
+every ``log_every`` steps), channels_last for convolutions, autocast on GPUs. Everything the
+loop does is announced as plain event records; pause, resume and stop act within one batch;
+failures (bad data shape, NaN/Inf loss, out of memory) end the run with a message, not a crash.
+"""
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+import torch
+
+from projects.project import Project, now_iso
+from projects.training import complete_training, training_problems
+
+from .compiler import CompileError, compile_graph
+from .devices import DeviceError, autocast_dtype, device_label, free_memory, is_out_of_memory, pick_device
+from .events import Event, RunControl, make_event
+from .optim import Schedule
+from .snapshots import FeatureSnapshots, WeightKeeper
+from .data.augment import apply_augmentation
+from .tasks import TaskContext, TaskError, make_task, resolve_task
+from .weights import state_to_bytes
+
+MAX_STEP_POINTS = 4000  # step records kept in the history (the rest are thinned out)
+
+
+class RunFailed(Exception):
+    """Ends a run with status 'failed' and this one-sentence reason."""
+
+
+@dataclass
+class TrainResult:
+    status: str  # finished | stopped | failed
+    reason: str
+    run: dict[str, Any]  # the history record (also appended to the project)
+    weights: bytes | None = None
+    checkpoint: bytes | None = None
+
+
+@dataclass
+class Trainer:
+    """Train ``project`` (a frozen copy is fine); ``overrides`` patch its training settings."""
+
+    project: Project
+    overrides: dict[str, Any] = field(default_factory=dict)
+    sinks: Iterable[Callable[[Event], None]] = ()
+    control: RunControl = field(default_factory=RunControl)
+    dataset: Any = None  # a loaded runtime.data.Dataset (skips loading)
+    rank: int = 0
+    world: int = 1
+    wrap_module: Callable[[torch.nn.Module], torch.nn.Module] | None = None  # e.g. DistributedDataParallel
+
+    def emit(self, kind: str, **fields) -> None:
+        event = make_event(kind, **fields)
+        for sink in self.sinks:
+            sink(event)
+        if kind == "epoch":
+            self.run_record["epochs"].append({k: v for k, v in event.items() if k != "event"})
+
+    # ---- entry point ---------------------------------------------------------------------
+    def run(self) -> TrainResult:
+        settings = complete_training(self.project.training)
+        for key, value in self.overrides.items():
+            if isinstance(value, dict):
+                settings.setdefault(key, {}).update(value)
+            else:
+                settings[key] = value
+        self.settings = settings
+        self.run_record = {"id": uuid.uuid4().hex[:8], "started": now_iso(), "status": "running",
+                           "settings": settings, "epochs": [], "steps": []}
+        self.keeper: WeightKeeper | None = None
+        self.best: dict[str, Any] = {}
+        try:
+            status, reason = self._run()
+        except RunFailed as e:
+            status, reason = "failed", str(e)
+        except KeyboardInterrupt:
+            status, reason = "stopped", "interrupted from the keyboard"
+        return self._finish(status, reason)
+
+    def _run(self) -> tuple[str, str]:
+        problems = training_problems(self.settings)
+        if problems:
+            raise RunFailed(problems[0])
+        try:
+            self.compiled = compile_graph(self.project.graph)
+            self.device = pick_device(self.settings["device"])
+        except (CompileError, DeviceError) as e:
+            raise RunFailed(str(e)) from None
+        torch.manual_seed(self.settings["seed"])
+        data = self._load_data()
+        module = self.compiled.module.to(self.device)
+        self.channels_last = self._use_channels_last(data.train.x)
+        if self.channels_last:
+            module = module.to(memory_format=torch.channels_last)
+        if self.project.weights and self.settings.get("resume_weights"):
+            from .weights import load_state_bytes
+
+            load_state_bytes(self.compiled.module, self.project.weights)
+        wrapped = self.wrap_module(module) if self.wrap_module else module
+        if self.settings["compile"]:
+            wrapped = torch.compile(wrapped)
+        amp = autocast_dtype(self.device, self.settings["precision"])
+        try:
+            task_name = resolve_task(self.settings, self.compiled, self.project.graph)
+            self.task = make_task(TaskContext(self.compiled, wrapped, self.project.graph, self.settings,
+                                              self.device, amp), task_name)
+        except TaskError as e:
+            raise RunFailed(str(e)) from None
+        self.keeper = WeightKeeper(self.compiled.module)
+        self.snapshots = FeatureSnapshots(self.compiled, data.val.x[:1] if len(data.val.x) else data.train.x[:1],
+                                          self.device, self.channels_last)
+        return self._loop(data, task_name, amp)
+
+    def _load_data(self):
+        from .data import DatasetError, load_dataset
+
+        in_node = next((n for n in self.project.graph.nodes.values() if n.block and n.block.role == "input"), None)
+        in_shape = tuple(self.project.graph.states[in_node.id].outputs[0]) if in_node else None
+        try:
+            data = self.dataset or load_dataset(self.settings["dataset"], in_shape)
+        except DatasetError as e:
+            raise RunFailed(str(e)) from None
+        have = tuple(data.train.x.shape[1:])
+        if in_shape is not None and have != in_shape:
+            raise RunFailed(f"the dataset '{data.name}' gives samples of shape {have} but the model's input "
+                            f"'{in_node.name}' expects {in_shape}: change the input block or choose another dataset")
+        if len(data.train.x) == 0:
+            raise RunFailed(f"the dataset '{data.name}' has no training samples")
+        self.data = data
+        return data
+
+    def _use_channels_last(self, x: torch.Tensor) -> bool:
+        return x.dim() == 4 and self.device.type in ("cpu", "cuda") and any(
+            isinstance(m, torch.nn.Conv2d) for m in self.compiled.module.modules())
+
+    def _stage(self, t: torch.Tensor) -> torch.Tensor:
+        t = t.to(self.device, non_blocking=True)
+        return t.contiguous(memory_format=torch.channels_last) if self.channels_last and t.dim() == 4 else t
+
+    # ---- the loop -----------------------------------------------------------------------
+    def _loop(self, data, task_name: str, amp) -> tuple[str, str]:
+        s = self.settings
+        x_train, y_train = self._stage(data.train.x), data.train.y.to(self.device)
+        x_val, y_val = self._stage(data.val.x), data.val.y.to(self.device)
+        n, world = len(x_train), self.world
+        batch = min(s["batch_size"], n)
+        steps = max(1, n // batch) if n >= batch else 1
+        local = max(1, batch // world)
+        schedule = Schedule(self.task.optimizer, s, steps) if hasattr(self.task, "optimizer") else None
+        log_every = s["log_every"]
+        gen = torch.Generator(device=self.device).manual_seed(s["seed"])
+        aug = augmentation_spec(s.get("augment") or {})
+        self.emit("run_started", run_id=self.run_record["id"], device=device_label(self.device),
+                  device_type=self.device.type, task=task_name, dataset=data.name, classes=data.classes,
+                  train_samples=n, val_samples=len(x_val), epochs=s["epochs"], steps_per_epoch=steps,
+                  batch_size=batch, params=sum(p.numel() for p in self.compiled.module.parameters()),
+                  precision=str(amp).replace("torch.", "") if amp else "fp32", world_size=world)
+        self.run_record.update(device=device_label(self.device), task=task_name, dataset=data.name)
+        monitor, patience = s["early_stopping"]["monitor"], s["early_stopping"]["patience"]
+        bad_epochs, global_step, t0 = 0, 0, time.perf_counter()
+        total_steps = steps * s["epochs"]
+        self.keeper.keep()
+        for epoch in range(1, s["epochs"] + 1):
+            self.compiled.module.train()
+            perm = torch.randperm(n, device=self.device, generator=gen)
+            x_ep, y_ep = x_train[perm], y_train[perm]
+            acc = _Accumulator(self.device)
+            ep_acc = _Accumulator(self.device)
+            t_log, seen_log = time.perf_counter(), 0
+            for step in range(steps):
+                if self.control.paused:
+                    self.emit("paused", epoch=epoch, step=global_step)
+                    self.control.wait_while_paused()
+                    self.emit("resumed", epoch=epoch, step=global_step)
+                    t_log, seen_log = time.perf_counter(), 0
+                if self.control.stopping:
+                    return "stopped", f"stopped by the user at epoch {epoch}, step {global_step}"
+                lo = step * batch + self.rank * local
+                xb, yb = x_ep[lo:lo + local], y_ep[lo:lo + local]
+                if aug:
+                    xb = apply_augmentation(xb, aug, gen)
+                loss, correct = self._step(xb, yb, batch)
+                acc.add(loss, correct, len(xb), global_step)
+                ep_acc.add(loss, correct, len(xb), global_step)
+                seen_log += len(xb) * world
+                global_step += 1
+                if schedule:
+                    schedule.after_step()
+                if global_step % log_every == 0 or step == steps - 1:
+                    stats = acc.read_and_reset()
+                    self._check_finite(stats, epoch)
+                    self.keeper.keep()
+                    now = time.perf_counter()
+                    rate = seen_log / max(now - t_log, 1e-9)
+                    t_log, seen_log = now, 0
+                    elapsed = now - t0
+                    eta = elapsed / global_step * (total_steps - global_step)
+                    record = dict(epoch=epoch, step=global_step, total_steps=total_steps, loss=stats["loss"],
+                                  accuracy=stats.get("accuracy"), lr=schedule.lr if schedule else None,
+                                  samples_per_s=rate, elapsed_s=elapsed, eta_s=eta)
+                    self.emit("step", **record)
+                    self._keep_step(record)
+                    self._maybe_snapshot(global_step)
+            if schedule:
+                schedule.after_epoch()
+            train_stats = ep_acc.read_and_reset()
+            self._check_finite(train_stats, epoch)
+            val = self.task.evaluate(x_val, y_val, max(batch, 1024)) if len(x_val) else {}
+            val = {f"val_{k}": v for k, v in val.items()}
+            epoch_record = dict(epoch=epoch, step=global_step, loss=train_stats["loss"],
+                                accuracy=train_stats.get("accuracy"), lr=schedule.lr if schedule else None,
+                                elapsed_s=time.perf_counter() - t0, **val)
+            if val:
+                self.emit("validation", epoch=epoch, **val)
+            self.emit("epoch", **epoch_record)
+            self._maybe_snapshot(global_step, force=True)
+            improved = self._track_best(epoch, {**epoch_record, **val}, monitor)
+            if improved:
+                self.emit("checkpoint", epoch=epoch, monitor=self.best["monitor"], value=self.best["value"])
+                bad_epochs = 0
+            else:
+                bad_epochs += 1
+            if s["early_stopping"]["enabled"] and self.best and bad_epochs >= patience:
+                return "finished", (f"early stopping: {self.best['monitor']} did not improve for {patience} "
+                                    f"epochs; restored the best weights from epoch {self.best['epoch']}")
+        return "finished", f"trained {s['epochs']} epochs"
+
+    def _step(self, xb, yb, batch):
+        try:
+            return self.task.train_step(xb, yb)
+        except Exception as e:
+            if not is_out_of_memory(e):
+                raise
+            del e
+            free_memory(self.device)
+            raise RunFailed(f"the {self.device.type.upper()} ran out of memory with batch size {batch}: "
+                            f"try --batch-size {self._fitting_batch(xb, yb, batch)}") from None
+
+    def _fitting_batch(self, xb, yb, batch: int) -> int:
+        """Halve the batch until one forward/backward fits (no optimizer step)."""
+        size = batch // 2
+        while size >= 1:
+            try:
+                with self.task.autocast():
+                    out = self.compiled.module(xb[:size])
+                out.float().mean().backward()
+                self.compiled.module.zero_grad(set_to_none=True)
+                return max(1, size // 2 * 2 if size > 1 else 1)
+            except Exception as e:
+                if not is_out_of_memory(e):
+                    return max(1, size)
+                free_memory(self.device)
+                size //= 2
+        return 1
+
+    def _check_finite(self, stats: dict, epoch: int) -> None:
+        if math.isfinite(stats["loss"]):
+            return
+        step = stats.get("first_bad_step")
+        self.keeper.restore()
+        lr = self.settings["optimizer"]["lr"]
+        raise RunFailed(f"the loss became {'NaN' if math.isnan(stats['loss']) else 'infinite'} at step "
+                        f"{step if step is not None else '?'} (epoch {epoch}); the last finite weights were kept: "
+                        f"lower the learning rate (e.g. {lr / 10:g}) or turn on gradient clipping")
+
+    def _track_best(self, epoch: int, record: dict, monitor: str) -> bool:
+        key = monitor if monitor in record else ("val_loss" if "val_loss" in record else "loss")
+        value = record.get(key)
+        if value is None:
+            return False
+        higher = "accuracy" in key
+        delta = self.settings["early_stopping"]["min_delta"]
+        old = self.best.get("value")
+        better = old is None or (value > old + delta if higher else value < old - delta)
+        if better:
+            self.best = {"epoch": epoch, "monitor": key, "value": value}
+            self.keeper.keep_best()
+        return better
+
+    def _keep_step(self, record: dict) -> None:
+        steps = self.run_record["steps"]
+        steps.append({k: record[k] for k in ("epoch", "step", "loss", "accuracy", "lr")})
+        if len(steps) > MAX_STEP_POINTS:
+            del steps[1::2]
+
+    def _maybe_snapshot(self, step: int, force: bool = False) -> None:
+        blocks = self.control.feature_blocks
+        if not blocks or self.rank:
+            return
+        maps = self.snapshots.take(blocks, force)
+        if maps:
+            self.emit("feature_maps", step=step, maps=maps)
+
+    # ---- the end ------------------------------------------------------------------------
+    def _finish(self, status: str, reason: str) -> TrainResult:
+        weights = checkpoint = None
+        if self.keeper is not None:
+            if status == "failed":
+                self.keeper.restore()
+            checkpoint = self.keeper.best_bytes()
+            if self.settings["early_stopping"]["enabled"] and checkpoint and status == "finished":
+                self.keeper.restore_best()
+            weights = state_to_bytes(self.compiled.module)
+        record = self.run_record
+        record.update(status=status, reason=reason, finished=now_iso(), best=self.best or None)
+        if status == "failed":
+            self.emit("failed", reason=reason)
+        else:
+            self.emit(status, reason=reason, best=self.best or None)
+        return TrainResult(status, reason, record, weights, checkpoint)
+
+
+DEFAULT_AFFINE = {"degrees": 10.0, "translate": 0.1, "scale": [0.9, 1.1]}
+
+
+def augmentation_spec(settings: dict) -> dict:
+    """The data package's augmentation spec from the training settings (affine: true -> defaults)."""
+    from .data import DatasetError
+    from .data.augment import check_augmentation
+
+    spec = {k: v for k, v in settings.items() if v}
+    if spec.get("affine") is True:
+        spec["affine"] = DEFAULT_AFFINE
+    try:
+        return check_augmentation(spec)
+    except DatasetError as e:
+        raise RunFailed(str(e)) from None
+
+
+class _Accumulator:
+    """Sums of loss and correct predictions kept on the device; read (one sync) every N steps."""
+
+    def __init__(self, device):
+        self.device = device
+        self.reset()
+
+    def reset(self):
+        self.loss = torch.zeros((), device=self.device, dtype=torch.float64)
+        self.correct = None
+        self.count = 0
+        self.bad_step = torch.full((), -1, device=self.device, dtype=torch.long)
+
+    def add(self, loss: torch.Tensor, correct: torch.Tensor | None, n: int, step: int) -> None:
+        self.loss += loss.double() * n
+        if correct is not None:
+            self.correct = correct.double() if self.correct is None else self.correct + correct
+        self.count += n
+        bad = (~torch.isfinite(loss)) & (self.bad_step < 0)
+        self.bad_step = torch.where(bad, torch.full_like(self.bad_step, step + 1), self.bad_step)
+
+    def read_and_reset(self) -> dict[str, Any]:
+        n = max(self.count, 1)
+        values = torch.stack([self.loss / n, (self.correct / n) if self.correct is not None
+                              else torch.zeros((), device=self.device, dtype=torch.float64),
+                              self.bad_step.double()]).tolist()
+        out = {"loss": values[0]}
+        if self.correct is not None:
+            out["accuracy"] = values[1]
+        if values[2] >= 0:
+            out["first_bad_step"] = int(values[2])
+        self.reset()
+        return out
+
+
+def record_run(project: Project, result: TrainResult) -> None:
+    """Put a finished run into the project: weights, best checkpoint and history."""
+    if result.weights:
+        project.weights = result.weights
+    if result.checkpoint:
+        project.checkpoint = result.checkpoint
+    project.history.setdefault("runs", []).append(result.run)
