@@ -177,7 +177,7 @@ def report_text(report: dict) -> str:
 
 def cmd_predict(args) -> int:
     from .evaluate import EvaluationError
-    from .predict import predict_images
+    from .evaluate import predict_images
 
     project = open_project(args.file)
     try:

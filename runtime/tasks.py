@@ -132,8 +132,9 @@ class SupervisedTask(Task):
         else:
             from . import metrics
 
-            result.update(metrics.regression_metrics(out.reshape(len(out), -1), self.target(out, y)
-                                                     .reshape(len(out), -1)))
+            flat_out, flat_y = out.reshape(len(out), -1), self.target(out, y).reshape(len(out), -1)
+            result.update(mae=metrics.mae(flat_out, flat_y), mse=metrics.mse(flat_out, flat_y),
+                          r2=metrics.r2(flat_out, flat_y))
         return result
 
 

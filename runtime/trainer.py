@@ -88,12 +88,12 @@ class Trainer:
         problems = training_problems(self.settings)
         if problems:
             raise RunFailed(problems[0])
+        torch.manual_seed(self.settings["seed"])  # before compiling: the initial weights depend on it
         try:
             self.compiled = compile_graph(self.project.graph)
             self.device = pick_device(self.settings["device"])
         except (CompileError, DeviceError) as e:
             raise RunFailed(str(e)) from None
-        torch.manual_seed(self.settings["seed"])
         data = self._load_data()
         module = self.compiled.module.to(self.device)
         self.channels_last = self._use_channels_last(data.train.x)
@@ -134,6 +134,8 @@ class Trainer:
         if len(data.train.x) == 0:
             raise RunFailed(f"the dataset '{data.name}' has no training samples")
         self.data = data
+        self.run_record.update(classes=data.classes, normalization=data.normalization,
+                               input_shape=list(data.input_shape))
         return data
 
     def _use_channels_last(self, x: torch.Tensor) -> bool:
