@@ -1,0 +1,1 @@
+"""The node canvas: scene (follows the document), node and wire items, and the zoomable view."""

@@ -1,0 +1,185 @@
+"""A block on the canvas: name, type, key parameters, output shape and parameter count, typed
+ports; outlined in red with the problem in its tooltip when validation fails. Text is laid out
+once per change (QStaticText), so zooming and dragging only blit it."""
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPainterPath, QPen, QStaticText
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject
+
+from nodes import dims_text, shape_text
+
+from ..theme import CATEGORY_COLORS, canvas_colors, icon
+
+WIDTH = 170.0
+HEADER = 26.0
+LINE = 17.0
+PORT_R = 5.5
+
+
+class PortItem(QGraphicsItem):
+    """One input (left edge) or output (right edge) port of a node."""
+
+    def __init__(self, node: "NodeItem", name: str, is_input: bool, index: int, count: int):
+        super().__init__(node)
+        self.node, self.name, self.is_input = node, name, is_input
+        self.index, self.count = index, count
+        self.highlight = False
+        self.setAcceptHoverEvents(True)
+        self.place()
+
+    def place(self):
+        h = self.node.height
+        y = h * (self.index + 1) / (self.count + 1)
+        self.setPos(0.0 if self.is_input else WIDTH, y)
+
+    def boundingRect(self) -> QRectF:
+        r = PORT_R + 3
+        return QRectF(-r, -r, 2 * r, 2 * r)
+
+    def paint(self, painter, option, widget=None):
+        c = canvas_colors()
+        painter.setPen(QPen(c["node_border"], 1.2))
+        painter.setBrush(c["port_ok"] if self.highlight else c["port"])
+        painter.drawEllipse(QPointF(0, 0), PORT_R, PORT_R)
+
+    def scene_anchor(self) -> QPointF:
+        return self.scenePos()
+
+    def set_highlight(self, on: bool):
+        if on != self.highlight:
+            self.highlight = on
+            self.update()
+
+
+class NodeItem(QGraphicsObject):
+    def __init__(self, node_id: str, block):
+        super().__init__()
+        self.node_id, self.block = node_id, block
+        self.setFlags(QGraphicsItem.ItemIsMovable | QGraphicsItem.ItemIsSelectable
+                      | QGraphicsItem.ItemSendsGeometryChanges)
+        self.setZValue(1)
+        self.wires: list = []  # WireItems attached, updated when the node moves
+        self.expanded = False
+        self.has_problem = False
+        self._texts: list[tuple[QStaticText, QFont, str]] = []
+        self._inner: list[QStaticText] = []
+        self.height = HEADER + 3 * LINE + 8
+        self._icon = icon(block.icon).pixmap(16, 16) if block else None
+        self._accent = QColor(CATEGORY_COLORS.get(block.category if block else "", "#7d7d7d"))
+        ins = block.inputs if block else ()
+        outs = block.outputs if block else ()
+        self.in_ports = [PortItem(self, p.name, True, i, len(ins)) for i, p in enumerate(ins)]
+        self.out_ports = [PortItem(self, p.name, False, i, len(outs)) for i, p in enumerate(outs)]
+
+    # ---- content ----------------------------------------------------------------------------
+    def set_content(self, node, state, inner_layers=()) -> None:
+        """Re-lay out the texts from the model (called on rename, parameter change, new shapes)."""
+        block = self.block
+        bold, small = QFont(), QFont()
+        bold.setBold(True)
+        bold.setPointSizeF(9.5)
+        small.setPointSizeF(8.5)
+        label = block.label(node.params) if block else ""
+        if state is not None and state.outputs is not None:
+            shapes = ", ".join(dims_text(s) for s in state.outputs)
+            stats = f"→ {shapes}" + (f"   {state.params:,} params" if state.params else "")
+        else:
+            stats = "→ ?"
+        lines = [(node.name, bold, "text"), (block.title if block else node.type_id, small, "muted"),
+                 (label or " ", small, "text"), (stats, small, "text")]
+        self._texts = []
+        for text, font, color in lines:
+            st = QStaticText(_elide(text, font, WIDTH - 16 - (22 if font is bold else 0)))
+            st.setTextFormat(Qt.PlainText)
+            st.prepare(font=font)
+            self._texts.append((st, font, color))
+        self._inner = []
+        if self.expanded:
+            for layer in inner_layers:
+                st = QStaticText(_elide(f"{layer.name}: {layer.type} → {dims_text(layer.shape)}", small, WIDTH - 20))
+                st.prepare(font=small)
+                self._inner.append(st)
+        problems = state.problems if state is not None else []
+        self.has_problem = bool(problems)
+        tip = [f"<b>{node.name}</b> — {block.title if block else node.type_id}"]
+        if state is not None:
+            ins = ", ".join(shape_text(s) for s in state.inputs) if state.inputs else "none"
+            outs = ", ".join(shape_text(s) for s in state.outputs) if state.outputs is not None else "?"
+            tip.append(f"in: {ins}<br>out: {outs}<br>params: {state.params:,}")
+        tip += [f"<span style='color:#d93025'>⚠ {_esc(p.message)}</span>" for p in problems]
+        self.setToolTip("<br>".join(tip))
+        height = HEADER + 3 * LINE + 8 + (len(self._inner) * (LINE - 2) + 4 if self._inner else 0)
+        if height != self.height:
+            self.prepareGeometryChange()
+            self.height = height
+            for port in self.in_ports + self.out_ports:
+                port.place()
+            for wire in self.wires:
+                wire.update_path()
+        self.update()
+
+    def port(self, name: str, is_input: bool) -> PortItem | None:
+        return next((p for p in (self.in_ports if is_input else self.out_ports) if p.name == name), None)
+
+    # ---- painting -----------------------------------------------------------------------------
+    def boundingRect(self) -> QRectF:
+        return QRectF(-2, -2, WIDTH + 4, self.height + 4)
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addRoundedRect(QRectF(0, 0, WIDTH, self.height), 6, 6)
+        return path
+
+    def paint(self, painter, option, widget=None):
+        c = canvas_colors()
+        rect = QRectF(0, 0, WIDTH, self.height)
+        if self.has_problem:
+            pen = QPen(c["error"], 2.5)
+        elif self.isSelected():
+            pen = QPen(c["selected"], 2.5)
+        else:
+            pen = QPen(c["node_border"], 1.0)
+        painter.setPen(pen)
+        painter.setBrush(c["node"])
+        painter.drawRoundedRect(rect, 6, 6)
+        painter.fillRect(QRectF(1, 1, 5, self.height - 2), self._accent)
+        if self.isSelected() and self.has_problem:
+            painter.setPen(QPen(c["selected"], 1.0, Qt.DashLine))
+            painter.setBrush(Qt.NoBrush)
+            painter.drawRoundedRect(rect.adjusted(-4, -4, 4, 4), 8, 8)
+        if self._icon is not None:
+            painter.drawPixmap(12, 6, self._icon)
+        y = 5.0
+        for i, (st, font, color) in enumerate(self._texts):
+            painter.setFont(font)
+            painter.setPen(c[color])
+            painter.drawStaticText(QPointF(34 if i == 0 else 12, y), st)
+            y += HEADER - 2 if i == 0 else LINE
+        if self._inner:
+            painter.setPen(QPen(c["node_border"], 0.8))
+            painter.drawLine(QPointF(10, y + 1), QPointF(WIDTH - 10, y + 1))
+            painter.setPen(c["muted"])
+            for st in self._inner:
+                painter.drawStaticText(QPointF(14, y + 3), st)
+                y += LINE - 2
+
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.ItemPositionHasChanged:
+            for wire in self.wires:
+                wire.update_path()
+        return super().itemChange(change, value)
+
+
+def _elide(text: str, font: QFont, width: float) -> str:
+    from PySide6.QtGui import QFontMetricsF
+
+    return QFontMetricsF(font).elidedText(text, Qt.ElideRight, width)
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def accent(block) -> QBrush:
+    return QBrush(QColor(CATEGORY_COLORS.get(block.category, "#7d7d7d")))

@@ -1,0 +1,173 @@
+"""Undo commands: each changes the projects/ model (through Graph methods or the Document's
+position/training setters) and nothing else; the views follow the model's events."""
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtGui import QUndoCommand
+
+from projects.clipboard import PastePlan
+from projects.graph import Node, Wire
+
+
+class _Command(QUndoCommand):
+    def __init__(self, doc, text: str):
+        super().__init__(text)
+        self.doc = doc
+
+    @property
+    def graph(self):
+        return self.doc.graph
+
+
+class AddNode(_Command):
+    def __init__(self, doc, type_id: str, pos, name: str | None = None, params: dict | None = None):
+        from nodes import resolve
+
+        super().__init__(doc, f"Add {resolve(type_id).title}")
+        self.type_id, self.pos, self.name, self.params = type_id, list(pos), name, params
+        self.node: Node | None = None
+
+    def redo(self):
+        if self.node is None:
+            import uuid
+
+            node_id = uuid.uuid4().hex
+            self.doc.positions()[node_id] = self.pos
+            self.node = self.graph.add_node(self.type_id, self.name, self.params, node_id)
+        else:
+            self.doc.positions()[self.node.id] = self.pos
+            self.graph.restore_node(self.node)
+
+    def undo(self):
+        self.graph.remove_node(self.node.id)
+        self.doc.positions().pop(self.node.id, None)
+
+
+class RemoveNodes(_Command):
+    def __init__(self, doc, ids: list[str], text: str = ""):
+        super().__init__(doc, text or (f"Delete {len(ids)} blocks" if len(ids) > 1 else "Delete block"))
+        self.ids = [i for i in doc.graph.nodes if i in set(ids)]
+        self.removed: list[tuple[Node, list[float] | None]] = []
+        self.wires: list[Wire] = []
+
+    def redo(self):
+        self.removed, self.wires = [], []
+        with self.graph.batch():
+            for nid in self.ids:
+                node, wires = self.graph.remove_node(nid)
+                self.removed.append((node, self.doc.positions().pop(nid, None)))
+                self.wires.extend(wires)
+
+    def undo(self):
+        with self.graph.batch():
+            for node, pos in reversed(self.removed):
+                if pos is not None:
+                    self.doc.positions()[node.id] = pos
+                self.graph.restore_node(node)
+            for w in self.wires:
+                self.graph.connect(w.src, w.src_port, w.dst, w.dst_port, check=False)
+
+
+class RemoveWires(_Command):
+    def __init__(self, doc, wires: list[Wire]):
+        super().__init__(doc, "Delete wire" if len(wires) == 1 else f"Delete {len(wires)} wires")
+        self.wires = list(wires)
+
+    def redo(self):
+        with self.graph.batch():
+            for w in self.wires:
+                self.graph.disconnect(w)
+
+    def undo(self):
+        with self.graph.batch():
+            for w in self.wires:
+                self.graph.connect(w.src, w.src_port, w.dst, w.dst_port, check=False)
+
+
+class Connect(_Command):
+    def __init__(self, doc, src: str, src_port: str, dst: str, dst_port: str):
+        super().__init__(doc, "Connect")
+        self.args = (src, src_port, dst, dst_port)
+        self.wire: Wire | None = None
+
+    def redo(self):
+        self.wire = self.graph.connect(*self.args)
+
+    def undo(self):
+        self.graph.disconnect(self.wire)
+
+
+class SetParam(_Command):
+    def __init__(self, doc, node_id: str, name: str, value: Any):
+        node = doc.graph.nodes[node_id]
+        super().__init__(doc, f"Change {node.name} {name}")
+        self.node_id, self.name, self.value = node_id, name, value
+        self.old = node.params.get(name)
+
+    def redo(self):
+        self.graph.set_param(self.node_id, self.name, self.value)
+
+    def undo(self):
+        self.graph.set_param(self.node_id, self.name, self.old)
+
+
+class Rename(_Command):
+    def __init__(self, doc, node_id: str, name: str):
+        self.old = doc.graph.nodes[node_id].name
+        super().__init__(doc, f"Rename {self.old} to {name}")
+        self.node_id, self.name = node_id, name
+
+    def redo(self):
+        self.graph.rename(self.node_id, self.name)
+
+    def undo(self):
+        self.graph.rename(self.node_id, self.old)
+
+
+class MoveNodes(_Command):
+    def __init__(self, doc, new: dict[str, list[float]], text: str = "Move"):
+        super().__init__(doc, text)
+        store = doc.positions()
+        self.new = {k: list(v) for k, v in new.items()}
+        self.old = {k: list(store.get(k, v)) for k, v in new.items()}
+
+    def redo(self):
+        self.doc.set_positions(self.new)
+
+    def undo(self):
+        self.doc.set_positions(self.old)
+
+
+class Paste(_Command):
+    def __init__(self, doc, plan: PastePlan, text: str = "Paste"):
+        super().__init__(doc, text)
+        self.plan = plan
+
+    def redo(self):
+        self.doc.positions().update({k: list(v) for k, v in self.plan.positions.items()})
+        with self.graph.batch():
+            for node in self.plan.nodes:
+                self.graph.restore_node(node)
+            for w in self.plan.wires:
+                self.graph.connect(w.src, w.src_port, w.dst, w.dst_port, check=False)
+
+    def undo(self):
+        with self.graph.batch():
+            for node in reversed(self.plan.nodes):
+                self.graph.remove_node(node.id)
+                self.doc.positions().pop(node.id, None)
+
+
+class SetTraining(_Command):
+    def __init__(self, doc, section: str | None, name: str, value: Any):
+        super().__init__(doc, f"Change training {name}")
+        self.section, self.name, self.value = section, name, value
+        src = doc.project.training.get(section, {}) if section else doc.project.training
+        self.old = src.get(name)
+
+    def redo(self):
+        self.doc.set_training(self.section, self.name, self.value)
+
+    def undo(self):
+        self.doc.set_training(self.section, self.name, self.old)

@@ -1,0 +1,207 @@
+"""The inspector: the selected block's name and parameters, generated from its schema, or the
+project's training settings (projects.training.TRAINING_SCHEMA) when nothing is selected.
+Invalid values are refused in place with the reason; every accepted edit is one undo step."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QFormLayout, QFrame, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget)
+
+from nodes import dims_text
+from projects.training import TRAINING_SCHEMA, get_setting
+
+from . import commands
+from .editors import NotANumber, make_editor
+
+
+class _Row:
+    def __init__(self, form: QFormLayout, param, on_commit):
+        self.param = param
+        self.editor = make_editor(param)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #d93025;")
+        self.error.hide()
+        box = QWidget()
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(self.editor.widget)
+        lay.addWidget(self.error)
+        label = QLabel(param.title)
+        label.setToolTip(param.help)
+        form.addRow(label, box)
+        self.editor.committed.connect(lambda v: on_commit(self, v))
+
+    def refuse(self, reason: str, current) -> None:
+        self.error.setText(reason)
+        self.error.show()
+        self.editor.set_value(current)
+
+    def show(self, value) -> None:
+        self.error.hide()
+        self.editor.set_value(value)
+
+
+class Inspector(QScrollArea):
+    def __init__(self, document, parent=None):
+        super().__init__(parent)
+        self.doc = document
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.NoFrame)
+        self.node_id: str | None = None
+        self.mode = ""
+        self.rows: dict = {}
+        self.name_edit: QLineEdit | None = None
+        self.name_error: QLabel | None = None
+        self.info: QLabel | None = None
+        document.graph_event.connect(self._on_graph_event)
+        document.training_changed.connect(self._refresh_training)
+        document.project_replaced.connect(lambda: self.show_selection([]))
+        self.show_selection([])
+
+    # ---- building ------------------------------------------------------------------------------
+    def _page(self, title: str, icon_name: str | None, help_text: str) -> QFormLayout:
+        page = QWidget()
+        outer = QVBoxLayout(page)
+        head = QLabel(f"<b style='font-size:12pt'>{title}</b>")
+        outer.addWidget(head)
+        if help_text:
+            helper = QLabel(help_text)
+            helper.setWordWrap(True)
+            helper.setStyleSheet("color: palette(placeholder-text);")
+            outer.addWidget(helper)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        outer.addLayout(form)
+        self.info = QLabel()
+        self.info.setWordWrap(True)
+        self.info.setTextFormat(Qt.RichText)
+        outer.addWidget(self.info)
+        outer.addStretch(1)
+        old = self.takeWidget()
+        if old is not None:
+            old.deleteLater()
+        self.setWidget(page)
+        self.rows = {}
+        self.name_edit = None
+        return form
+
+    def show_selection(self, ids: list[str]) -> None:
+        if len(ids) == 1 and ids[0] in self.doc.graph.nodes:
+            self._show_node(ids[0])
+        elif len(ids) > 1:
+            self.node_id, self.mode = None, "many"
+            self._page(f"{len(ids)} blocks selected", None, "Select one block to edit its parameters.")
+        else:
+            self._show_training()
+
+    def _show_node(self, nid: str) -> None:
+        node = self.doc.graph.nodes[nid]
+        block = node.block
+        self.node_id, self.mode = nid, "node"
+        form = self._page(block.title, block.icon, block.help)
+        self.name_edit = QLineEdit(node.name)
+        self.name_edit.setObjectName("edit_name")
+        self.name_error = QLabel()
+        self.name_error.setStyleSheet("color: #d93025;")
+        self.name_error.setWordWrap(True)
+        self.name_error.hide()
+        self.name_edit.editingFinished.connect(self._rename)
+        form.addRow("name", self.name_edit)
+        form.addRow("", self.name_error)
+        for param in block.params:
+            row = _Row(form, param, self._commit_param)
+            row.show(node.params.get(param.name, param.default))
+            self.rows[param.name] = row
+        self._refresh_info()
+
+    def _show_training(self) -> None:
+        self.node_id, self.mode = None, "training"
+        form = self._page("Training settings", None, "Used when you press Train. Select a block to edit it.")
+        section = object()
+        for sec, param in TRAINING_SCHEMA:
+            if sec != section:
+                section = sec
+                title = QLabel(f"<b>{(sec or 'general').replace('_', ' ').capitalize()}</b>")
+                form.addRow(title)
+            row = _Row(form, param, self._commit_training)
+            row.section = sec
+            row.show(get_setting(self.doc.project.training, sec, param.name))
+            self.rows[(sec, param.name)] = row
+        self.info.setText("")
+
+    # ---- edits ---------------------------------------------------------------------------------
+    def _commit_param(self, row: _Row, value) -> None:
+        node = self.doc.graph.nodes.get(self.node_id)
+        if node is None:
+            return
+        current = node.params.get(row.param.name)
+        reason = str(value) if isinstance(value, NotANumber) else row.param.check(value)
+        if reason:
+            row.refuse(reason, current)
+            return
+        row.error.hide()
+        if value != current:
+            self.doc.undo_stack.push(commands.SetParam(self.doc, self.node_id, row.param.name, value))
+
+    def _commit_training(self, row: _Row, value) -> None:
+        current = get_setting(self.doc.project.training, row.section, row.param.name)
+        reason = str(value) if isinstance(value, NotANumber) else row.param.check(value)
+        if reason:
+            row.refuse(reason, current)
+            return
+        row.error.hide()
+        if value != current:
+            self.doc.undo_stack.push(commands.SetTraining(self.doc, row.section, row.param.name, value))
+
+    def _rename(self) -> None:
+        node = self.doc.graph.nodes.get(self.node_id)
+        if node is None or self.name_edit is None:
+            return
+        name = self.name_edit.text().strip()
+        if name == node.name:
+            self.name_error.hide()
+            return
+        other = self.doc.graph.node_by_name(name)
+        if not name or (other and other.id != node.id):
+            self.name_error.setText("a block needs a name: type at least one character" if not name else
+                                    f"a block named '{name}' already exists: choose another name")
+            self.name_error.show()
+            self.name_edit.setText(node.name)
+            return
+        self.name_error.hide()
+        self.doc.undo_stack.push(commands.Rename(self.doc, node.id, name))
+
+    # ---- following the model ----------------------------------------------------------------------
+    def _on_graph_event(self, ev) -> None:
+        if self.mode != "node":
+            return
+        if ev.kind == "node_removed" and ev.node == self.node_id:
+            self.show_selection([])
+            return
+        node = self.doc.graph.nodes.get(self.node_id)
+        if node is None:
+            return
+        if ev.kind == "params_changed" and ev.node == self.node_id:
+            for name, row in self.rows.items():
+                row.editor.set_value(node.params.get(name))
+        elif ev.kind == "renamed" and ev.node == self.node_id and self.name_edit is not None:
+            self.name_edit.setText(node.name)
+        elif ev.kind == "states_changed" and self.node_id in ev.ids:
+            self._refresh_info()
+
+    def _refresh_training(self) -> None:
+        if self.mode == "training":
+            for (sec, name), row in self.rows.items():
+                row.editor.set_value(get_setting(self.doc.project.training, sec, name))
+
+    def _refresh_info(self) -> None:
+        state = self.doc.graph.states.get(self.node_id)
+        if state is None or self.info is None:
+            return
+        ins = ", ".join(dims_text(s) for s in state.inputs) or "none"
+        outs = ", ".join(dims_text(s) for s in state.outputs) if state.outputs is not None else "?"
+        lines = [f"<b>input</b> {ins}", f"<b>output</b> {outs}", f"<b>parameters</b> {state.params:,}",
+                 f"<b>connections</b> {state.connections:,}", f"<b>MACs</b> {state.macs:,}"]
+        lines += [f"<span style='color:#d93025'>⚠ {p.message}</span>" for p in state.problems]
+        self.info.setText("<br>".join(lines))

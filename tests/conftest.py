@@ -1,0 +1,27 @@
+"""Shared test setup: Qt runs offscreen, with settings and recovery files in a temporary folder
+(set before Qt is imported anywhere)."""
+import os
+import tempfile
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+_tmp = tempfile.mkdtemp(prefix="netcanvas-tests-")
+os.environ.setdefault("XDG_CONFIG_HOME", os.path.join(_tmp, "config"))
+os.environ.setdefault("XDG_DATA_HOME", os.path.join(_tmp, "data"))
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    """An editor window with dialogs replaced (no modal box may block a test)."""
+    from app.main_window import MainWindow, make_app
+
+    make_app()
+    w = MainWindow(recovery_dir=tmp_path / "recovery")
+    w.ask_save_changes = lambda: "discard"
+    w.errors = []
+    w.show_error = w.errors.append
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
