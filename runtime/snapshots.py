@@ -89,7 +89,11 @@ class FeatureSnapshots:
         for nid in node_ids:  # inputs: the sample itself
             if nid in self.compiled.input_ids:
                 grabbed[nid] = self.sample
-        return {nid: t[0, : self.max_maps].float().cpu().numpy().astype("float16") for nid, t in grabbed.items()}
+        return {nid: self._trim(t[0]).float().cpu().numpy().astype("float16") for nid, t in grabbed.items()}
+
+    def _trim(self, t: torch.Tensor) -> torch.Tensor:
+        """At most ``max_maps`` feature maps of an image-like activation; vectors up to 4096 values."""
+        return t[: self.max_maps] if t.dim() >= 2 else t[:4096]
 
 
 def _grab(store: dict, nid: str):

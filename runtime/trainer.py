@@ -131,6 +131,10 @@ class Trainer:
         if in_shape is not None and have != in_shape:
             raise RunFailed(f"the dataset '{data.name}' gives samples of shape {have} but the model's input "
                             f"'{in_node.name}' expects {in_shape}: change the input block or choose another dataset")
+        vocab = len(data.extras.get("vocabulary") or ())
+        if in_node is not None and in_node.type_id == "input.tokens" and vocab > in_node.params["vocabulary"]:
+            raise RunFailed(f"the dataset '{data.name}' has {vocab} distinct tokens but the Token input "
+                            f"'{in_node.name}' allows {in_node.params['vocabulary']}: set its vocabulary to {vocab}")
         if len(data.train.x) == 0:
             raise RunFailed(f"the dataset '{data.name}' has no training samples")
         self.data = data
@@ -254,7 +258,7 @@ class Trainer:
                     out = self.compiled.module(xb[:size])
                 out.float().mean().backward()
                 self.compiled.module.zero_grad(set_to_none=True)
-                return max(1, size // 2 * 2 if size > 1 else 1)
+                return size
             except Exception as e:
                 if not is_out_of_memory(e):
                     return max(1, size)

@@ -119,7 +119,7 @@ def xor_perceptron() -> Project:
     return _project(graph, "XOR with two layers of perceptrons",
                     "The course's exercise: one perceptron cannot separate XOR, two layers can. Inputs and "
                     "targets are -1/+1; trained on the total squared error.",
-                    {"dataset": {"name": "xor", "val_fraction": 0.0}, "task": "regression",
+                    {"dataset": {"name": "xor", "targets": "values", "val_fraction": 0.0}, "task": "regression",
                      "optimizer": {"name": "sgd", "lr": 0.1, "momentum": 0.9}, "epochs": 300, "batch_size": 4,
                      "early_stopping": {"enabled": False}, "log_every": 1})
 
