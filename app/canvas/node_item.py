@@ -11,7 +11,7 @@ from nodes import dims_text, shape_text
 
 from ..theme import CATEGORY_COLORS, canvas_colors, icon
 
-WIDTH = 170.0
+WIDTH = 160.0
 HEADER = 26.0
 LINE = 17.0
 PORT_R = 5.5
