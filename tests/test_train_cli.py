@@ -144,3 +144,14 @@ def test_ddp_two_gloo_processes_match_one_process(tmp_path):
     assert a.keys() == b.keys()
     for key in a:
         assert (a[key] - b[key]).abs().max() < 1e-4, key
+
+
+def test_lenet5_classic_trains_from_the_command_line(tmp_path, capsys):
+    """The course's LeNet-5 (trainable subsampling, partial C3) on 28x28 images padded to 32x32."""
+    path = tmp_path / "classic.dlproj"
+    assert run_cli(["new", "--example", "lenet5-classic", "-o", path], capsys)[0] == 0
+    code, _, err = run_cli(["train", path, "--epochs", "2", "--batch-size", "32", "--limit", "1000"], capsys)
+    assert code == 0, err
+    run = read_project(path)[0].history["runs"][-1]
+    assert run["input_shape"] == [1, 32, 32]
+    assert run["epochs"][-1]["val_accuracy"] > 0.5
