@@ -1,0 +1,106 @@
+"""The catalog of dataset sources: what the editor lists, and which loader each name uses.
+
+Importing this module is cheap (no torch, no numpy); loaders are imported on first use.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+from .base import Dataset, DatasetError, DatasetInfo
+from .download import cache_root
+from .remotes import (BUNDLE_DIR, CIFAR10, CIFAR10_CLASSES, FASHION, FASHION_CLASSES, MNIST,
+                      MNIST_CLASSES, download_size, has_idx, local_folder)
+
+DEFAULT_DATASET = "fashion-mnist-small"
+_SERIES = {"length": 2000, "period": 50, "noise": 0.05, "window": 32, "horizon": 1}
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    title: str
+    task: str
+    input_shape: tuple
+    classes: list | None
+    loader: str  # "module:function" inside runtime.data
+    note: str
+    needs_path: bool = False
+    defaults: dict = field(default_factory=dict)
+
+
+SOURCES = {s.name: s for s in (
+    Source("fashion-mnist-small", "Fashion-MNIST (small, bundled)", "classification", (1, 28, 28),
+           FASHION_CLASSES, "standard:load_bundled",
+           "10,000 training and 2,000 test images of clothing shipped with NetCanvas; works offline"),
+    Source("fashion-mnist", "Fashion-MNIST", "classification", (1, 28, 28), FASHION_CLASSES,
+           "standard:load_mnist_like", "60,000 training and 10,000 test images of clothing"),
+    Source("mnist", "MNIST", "classification", (1, 28, 28), MNIST_CLASSES, "standard:load_mnist_like",
+           "60,000 training and 10,000 test images of handwritten digits"),
+    Source("cifar10", "CIFAR-10", "classification", (3, 32, 32), CIFAR10_CLASSES,
+           "standard:load_cifar10", "50,000 training and 10,000 test colour photos in 10 classes"),
+    Source("image-folder", "Image folder", "classification", (), None, "folder:load_image_folder",
+           "Your images, one subfolder per class (optionally inside train/ and test/)", True,
+           {"path": "", "test_fraction": 0.2}),
+    Source("csv", "CSV table", "classification", (), None, "tabular:load_csv",
+           "Rows of features with a target column (the last one unless named)", True,
+           {"path": "", "target": -1, "test_fraction": 0.2}),
+    Source("timeseries-csv", "CSV time series", "forecasting", (), None, "tabular:load_timeseries",
+           "A numeric column forecast from windows of its past values", True,
+           {"path": "", "column": -1, "window": 32, "horizon": 1, "test_fraction": 0.2}),
+    Source("text-lines", "Labelled text lines", "sequence_classification", (), None,
+           "text:load_text_lines", "Lines of 'label<TAB>text', tokenized into words or characters",
+           True, {"path": "", "max_length": 64, "level": "word", "test_fraction": 0.2}),
+    Source("sine", "Sine wave", "forecasting", (32, 1), None, "series:load_wave",
+           "A noisy sine wave to forecast one step ahead", defaults=dict(_SERIES)),
+    Source("sawtooth", "Sawtooth wave", "forecasting", (32, 1), None, "series:load_wave",
+           "A noisy sawtooth wave to forecast one step ahead", defaults=dict(_SERIES)),
+    Source("xor", "XOR", "classification", (2,), ["-1", "1"], "synthetic:load_logic",
+           "The XOR truth table a single perceptron cannot learn",
+           defaults={"encoding": "signed", "targets": "classes"}),
+    Source("and", "AND (perceptron)", "classification", (2,), ["-1", "1"], "synthetic:load_logic",
+           "The course's perceptron AND table, inputs and targets in {-1, 1}",
+           defaults={"encoding": "signed", "targets": "classes"}),
+)}
+
+
+def _availability(source: Source) -> tuple[bool, str]:
+    """(present on this computer now, a note saying where or what a download costs)."""
+    if source.name == DEFAULT_DATASET:
+        ok = has_idx(BUNDLE_DIR)
+        return ok, source.note if ok else f"Missing from {BUNDLE_DIR}: reinstall NetCanvas"
+    remote = {"fashion-mnist": FASHION, "mnist": MNIST, "cifar10": CIFAR10}.get(source.name)
+    if remote is None:
+        return True, source.note
+    folder = local_folder(remote)
+    if folder is not None:
+        return True, f"{source.note}; found in {folder}"
+    return False, (f"{source.note}; downloads {download_size(remote)} on first use into "
+                   f"{cache_root() / remote.key}")
+
+
+def list_datasets() -> list[DatasetInfo]:
+    """Every dataset source, with availability, without loading any data."""
+    infos = []
+    for s in SOURCES.values():
+        available, note = _availability(s)
+        infos.append(DatasetInfo(s.name, s.title, s.task, s.input_shape,
+                                 list(s.classes) if s.classes else None, available, note,
+                                 s.needs_path, dict(s.defaults)))
+    return infos
+
+
+def load_dataset(settings: dict | None, input_shape: tuple[int, ...] | None = None,
+                 progress=None) -> Dataset:
+    """Load the dataset a project's ``dataset`` settings name, fitted to ``input_shape``.
+
+    ``progress(done_bytes, total_bytes, file_name)`` reports downloads.
+    """
+    settings = dict(settings or {"name": DEFAULT_DATASET})
+    name = settings.get("name")
+    if name not in SOURCES:
+        raise DatasetError(f"Unknown dataset {name!r}: use one of {', '.join(SOURCES)}.")
+    module, function = SOURCES[name].loader.split(":")
+    loader = getattr(importlib.import_module(f"{__package__}.{module}"), function)
+    shape = tuple(int(v) for v in input_shape) if input_shape is not None else None
+    return loader(settings, shape, progress)

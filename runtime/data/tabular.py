@@ -1,0 +1,188 @@
+"""A user's CSV file: feature columns with a target column (classification or regression)."""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .base import Dataset, DatasetError, Split
+from .fit import shape_mismatch
+from .prep import apply_normalization, channel_stats, check_keys, flag, make_splits
+
+MAX_CATEGORIES = 50  # one-hot encode a text feature column with at most this many values
+MAX_CLASSES = 20  # an integer target with at most this many values is a class id
+
+
+def read_table(path: Path) -> tuple[list[str], np.ndarray]:
+    """Column names and a (rows, columns) array of strings; a header row is detected."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DatasetError(f"Cannot read the CSV file {path} ({exc}): check the path and save it as "
+                           "UTF-8 text.") from None
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text), dialect) if any(c.strip() for c in r)]
+    if len(rows) < 2:
+        raise DatasetError(f"The CSV file {path} has fewer than two rows: add data rows.")
+    width = len(rows[-1])
+    for i, r in enumerate(rows):
+        if len(r) != width:
+            raise DatasetError(f"Row {i + 1} of {path.name} has {len(r)} values but the file has {width} "
+                               "columns: fix that row.")
+    if _is_header(rows[0], rows[1]):
+        names, rows = rows[0], rows[1:]
+    else:
+        names = [f"column {i + 1}" for i in range(width)]
+    return names, np.array(rows, dtype=str).reshape(len(rows), width)
+
+
+def _is_header(first: list[str], second: list[str]) -> bool:
+    numeric = [_is_number(a) for a in first]
+    return not any(numeric) or any(not n and _is_number(b) for n, b in zip(numeric, second))
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def numeric(column: np.ndarray) -> np.ndarray | None:
+    """The column as float64, or None when it holds text."""
+    try:
+        values = column.astype(np.float64)
+    except ValueError:
+        return None
+    return values if np.isfinite(values).all() else None
+
+
+def check_filled(table: np.ndarray, names: list[str], path: Path) -> None:
+    empty = np.argwhere(table == "")
+    if len(empty):
+        row, col = empty[0]
+        raise DatasetError(f"Row {row + 1} of {path.name} has no value in column '{names[col]}': fill "
+                           "it in or remove the row.")
+
+
+def column_index(names: list[str], key, path: Path) -> int:
+    """A column given by name or position (negative counts from the end)."""
+    if isinstance(key, int) and not isinstance(key, bool) and -len(names) <= key < len(names):
+        return key % len(names)
+    if isinstance(key, str) and key in names:
+        return names.index(key)
+    raise DatasetError(f"{path.name} has no column {key!r}: use one of {', '.join(names)} (or a "
+                       "column number).")
+
+
+def encode_features(table: np.ndarray, names: list[str], path: Path):
+    """float32 (N, F) features and their names; text columns become one-hot columns."""
+    blocks, out_names = [], []
+    for j, name in enumerate(names):
+        values = numeric(table[:, j])
+        if values is not None:
+            blocks.append(values[:, None])
+            out_names.append(name)
+            continue
+        cats, codes = np.unique(table[:, j], return_inverse=True)
+        if len(cats) > MAX_CATEGORIES:
+            raise DatasetError(f"Column '{name}' of {path.name} holds text with {len(cats)} different "
+                               "values: convert it to numbers or remove it.")
+        blocks.append(np.eye(len(cats))[codes])
+        out_names += [f"{name}={c}" for c in cats]
+    return np.concatenate(blocks, axis=1).astype(np.float32), out_names
+
+
+def encode_target(column: np.ndarray, task: str | None):
+    """(task, classes, y): class ids for classification, float (N, 1) for regression."""
+    values = numeric(column)
+    if task is None:
+        few_ints = values is not None and np.all(values == np.round(values)) and \
+            len(np.unique(values)) <= MAX_CLASSES
+        task = "classification" if values is None or few_ints else "regression"
+    if task == "regression":
+        if values is None:
+            raise DatasetError("The target column holds text, so it cannot be a regression target: "
+                               "set the task to classification.")
+        return task, None, values.astype(np.float32)[:, None]
+    keys = values if values is not None else column
+    cats, codes = np.unique(keys, return_inverse=True)
+    classes = [_label(c) for c in cats]
+    return task, classes, codes.astype(np.int64)
+
+
+def _label(value) -> str:
+    if isinstance(value, str):
+        return value
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def load_csv(settings: dict, input_shape=None, progress=None) -> Dataset:
+    """Features from every column but the target (``target``: name or number, default last)."""
+    check_keys(settings, {"target"})
+    path = _path(settings)
+    names, table = read_table(path)
+    check_filled(table, names, path)
+    if len(names) < 2:
+        raise DatasetError(f"{path.name} has a single column: add feature columns beside the target.")
+    t = column_index(names, settings.get("target", -1), path)
+    task = settings.get("task")
+    if task not in (None, "classification", "regression"):
+        raise DatasetError(f"A CSV task must be 'classification' or 'regression', not {task!r}: fix the "
+                           "'task' setting.")
+    task, classes, y = encode_target(table[:, t], task)
+    x, feature_names = encode_features(np.delete(table, t, axis=1), names[:t] + names[t + 1:], path)
+    if input_shape is not None and tuple(input_shape) != (x.shape[1],):
+        raise shape_mismatch("feature vectors", "csv", (x.shape[1],), input_shape,
+                             f"set the feature input to {x.shape[1]} features")
+    splits = [tuple(torch.from_numpy(np.ascontiguousarray(a)) for a in pair)
+              for pair in make_splits(x, y, settings)]
+    stats = channel_stats(splits[0][0]) if flag(settings, "normalize", True) else None
+    if stats:
+        splits = [(apply_normalization(a, stats), b) for a, b in splits]
+    return Dataset(name="csv", title=path.name, task=task, input_shape=(x.shape[1],), classes=classes,
+                   train=Split(*splits[0]), val=Split(*splits[1]), test=Split(*splits[2]),
+                   normalization=stats, source=f"CSV file {path} (target column '{names[t]}')",
+                   extras={"feature_names": feature_names, "target_name": names[t]})
+
+
+def _path(settings: dict) -> Path:
+    if not settings.get("path"):
+        raise DatasetError(f"The '{settings['name']}' dataset needs a 'path': choose the file.")
+    path = Path(settings["path"]).expanduser()
+    if not path.is_file():
+        raise DatasetError(f"The file {path} does not exist: choose an existing file.")
+    return path
+
+
+def load_timeseries(settings: dict, input_shape=None, progress=None) -> Dataset:
+    """Windows of numeric columns (``column``: one or a list) predicting ``target`` ahead."""
+    from .series import windowed_dataset
+
+    check_keys(settings, {"column", "target", "window", "horizon"})
+    path = _path(settings)
+    names, table = read_table(path)
+    check_filled(table, names, path)
+    keys = settings.get("column", -1)
+    cols = [column_index(names, k, path) for k in (keys if isinstance(keys, list) else [keys])]
+    target = column_index(names, settings.get("target", names[cols[0]]), path)
+    if target not in cols:
+        cols.append(target)
+    series = []
+    for j in cols:
+        values = numeric(table[:, j])
+        if values is None:
+            raise DatasetError(f"Column '{names[j]}' of {path.name} is not numeric: choose a column of "
+                               "numbers with 'column'.")
+        series.append(values)
+    meta = {"name": "timeseries-csv", "title": f"{path.name}: {names[target]}",
+            "source": f"time series in {path} (columns {', '.join(names[j] for j in cols)})"}
+    return windowed_dataset(meta, np.stack(series, axis=1), cols.index(target), settings, input_shape,
+                            normalize=flag(settings, "normalize", True))
