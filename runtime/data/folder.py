@@ -34,10 +34,12 @@ def open_image(path: Path, channels: int) -> np.ndarray:
     """(channels, h, w) uint8 from any image Pillow reads; 1 -> gray, otherwise RGB."""
     from PIL import Image, UnidentifiedImageError
 
+    if not Path(path).is_file():
+        raise DatasetError(f"The image {path} does not exist: check the path.")
     try:
         with Image.open(path) as img:
             img = img.convert("L" if channels == 1 else "RGB")
-            array = np.array(img, dtype=np.uint8)
+            array = np.asarray(img, dtype=np.uint8).copy()  # writable: torch refuses read-only arrays
     except (OSError, UnidentifiedImageError, ValueError) as exc:
         raise DatasetError(f"Cannot read the image {path} ({exc}): remove it or convert it to PNG.") from None
     return array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
