@@ -7,9 +7,11 @@ failure is one clear sentence (ProjectFileError), and nothing in a file is ever 
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
+import stat
 import tempfile
 import zipfile
 from pathlib import Path
@@ -206,6 +208,9 @@ def write_project(project: Project, path: str | os.PathLike) -> None:
     data = dumps_project(project)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:
+        if hasattr(os, "fchmod"):  # mkstemp makes the file private (0600): give it a plain file's mode
+            with contextlib.suppress(OSError):
+                os.fchmod(fd, _file_mode(path))
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -215,6 +220,16 @@ def write_project(project: Project, path: str | os.PathLike) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
     project.meta["created"] = project.meta.get("created") or now_iso()
+
+
+def _file_mode(path: Path) -> int:
+    """The permissions of the file being replaced, or those a new file gets under the umask."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 __all__ = ["ProjectFileError", "read_project", "write_project", "loads_project", "dumps_project",

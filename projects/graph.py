@@ -117,15 +117,19 @@ class Graph:
 
     def find_cycle(self) -> list[str]:
         try:
-            return [u for u, _, _, _ in nx.find_cycle(self._g)]
+            return [edge[0] for edge in nx.find_cycle(self._g)]  # (u, v, key) on a multigraph
         except nx.NetworkXNoCycle:
             return []
 
     def downstream(self, ids: Iterable[str]) -> set[str]:
+        # one traversal from all the starting nodes (not one per node: loading n blocks stays O(n))
         out = set(ids)
-        for i in list(out):
-            if i in self._g:
-                out |= nx.descendants(self._g, i)
+        stack = [i for i in out if i in self._g]
+        while stack:
+            for j in self._g.successors(stack.pop()):
+                if j not in out:
+                    out.add(j)
+                    stack.append(j)
         return out
 
     def output_shape(self, node_id: str, port: str):
@@ -280,15 +284,37 @@ class Graph:
         affected = self.downstream(self._dirty) | (self.nodes.keys() - self.states.keys())
         self._dirty.clear()
         self.graph_problems = graph_problems(self)
-        cyclic = set().union(*(c for c in nx.strongly_connected_components(self._g) if len(c) > 1)) \
-            if not self.is_acyclic() else set()
-        order = [i for i in nx.topological_sort(self._g.subgraph(affected - cyclic))] if affected else []
+        cyclic = set().union(*(c for c in nx.strongly_connected_components(self._g) if len(c) > 1),
+                             nx.nodes_with_selfloops(self._g)) if not self.is_acyclic() else set()
+        order = self._order(affected - cyclic)
         for nid in order:
             self.states[nid] = infer_node(self, self.nodes[nid])
         for nid in affected & cyclic:
             self.states[nid] = NodeState.in_cycle(self.nodes[nid])
         if affected:
             self._emit(GraphEvent("states_changed", ids=tuple(order) + tuple(affected & cyclic)))
+
+    def _order(self, ids: set[str]) -> list[str]:
+        """``ids`` (loop-free among themselves) in topological order, generation by generation, ties in
+        insertion order; walks the adjacency directly (a subgraph view costs more than the inference)."""
+        members = [i for i in self._g if i in ids]
+        waiting = dict.fromkeys(members, 0)
+        for i in members:
+            for j in self._g.successors(i):
+                if j in waiting:
+                    waiting[j] += 1
+        layer, order = [i for i in members if waiting[i] == 0], []
+        while layer:
+            order.extend(layer)
+            nxt = []
+            for i in layer:
+                for j in self._g.successors(i):
+                    if j in waiting:
+                        waiting[j] -= 1
+                        if waiting[j] == 0:
+                            nxt.append(j)
+            layer = nxt
+        return order
 
 
 class _Batch:

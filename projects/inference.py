@@ -112,8 +112,8 @@ def infer_node(graph: "Graph", node: "Node") -> NodeState:
     need = state.params * BYTES_PER_PARAM_TRAINING
     if need > _MEMORY:
         state.problems.append(Problem(
-            f"{_who(node)} has {state.params:,} parameters, which need about {human_bytes(need)} to train but this "
-            f"machine has {human_bytes(_MEMORY)}: make it smaller or shrink its input (pooling, fewer units)",
+            f"{_who(node)} has {state.params:,} parameters, which need about {human_bytes(need)} of memory to train "
+            f"but this machine has {human_bytes(_MEMORY)}: make it smaller or shrink its input (pooling, fewer units)",
             node.id))
         return state
     state.outputs = outs
