@@ -201,8 +201,10 @@ CONV_ACTS = ("none", "relu", "tanh", "sigmoid")
 
 
 def _spatial(graph: Graph, node) -> int:
-    shape = graph.states[node.id].outputs[0]
-    return min(shape[1:]) if len(shape) == 3 else 0
+    outputs = graph.states[node.id].outputs
+    if not outputs:  # an invalid block: the rest of the graph grows on, it will not be compiled
+        return 0
+    return min(outputs[0][1:]) if len(outputs[0]) == 3 else 0
 
 
 @st.composite
