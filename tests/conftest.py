@@ -24,4 +24,26 @@ def window(qtbot, tmp_path):
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
-    return w
+    yield w
+    _dispose(w)
+
+
+def _dispose(w):
+    """Delete the window and its scene now, while the QApplication lives (not at interpreter exit)."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    w.doc.undo_stack.setClean()
+    w.close()
+    w.scene.clear()
+    w.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Drop cached Qt icons/colours before the QApplication goes away (else a crash at exit)."""
+    import sys
+
+    theme = sys.modules.get("app.theme")
+    if theme is not None:
+        theme.icon.cache_clear()
+        theme.canvas_colors.cache_clear()
