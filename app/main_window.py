@@ -371,6 +371,18 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def release_clipboard() -> None:
+    """Drop block data we put on the clipboard before Qt tears down (PySide6 crashes otherwise)."""
+    from PySide6.QtGui import QGuiApplication
+
+    from projects.clipboard import MIME_TYPE
+
+    board = QGuiApplication.clipboard()
+    data = board.mimeData()
+    if data is not None and data.hasFormat(MIME_TYPE):
+        board.clear()
+
+
 def run_editor(argv: list[str]) -> int:
     """`netcanvas [FILE.dlproj]`: the editor on FILE, or on the course's LeNet-5 example."""
     started = time.perf_counter()
@@ -383,6 +395,7 @@ def run_editor(argv: list[str]) -> int:
         else:
             window.open_example("lenet5-classic")
     window.show()
+    app.aboutToQuit.connect(release_clipboard)
     if os.environ.get("NETCANVAS_EXIT_AFTER_SHOW"):  # bench/startup.py
         def report():
             print(f"shown after {time.perf_counter() - started:.3f} s; torch loaded: {'torch' in sys.modules}",

@@ -43,6 +43,11 @@ def pytest_sessionfinish(session, exitstatus):
     """Drop cached Qt icons/colours before the QApplication goes away (else a crash at exit)."""
     import sys
 
+    if "PySide6.QtGui" in sys.modules:  # clipboard data owned by Python crashes QApplication's teardown
+        from PySide6.QtGui import QGuiApplication
+
+        if QGuiApplication.instance() is not None:
+            QGuiApplication.clipboard().clear()
     theme = sys.modules.get("app.theme")
     if theme is not None:
         theme.icon.cache_clear()
