@@ -33,8 +33,10 @@ class SummaryPanel(QTableWidget, _Lazy):
         self.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.setAlternatingRowColors(True)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.horizontalHeader().setStretchLastSection(True)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.Stretch)  # the type takes the spare width, numbers stay tight
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.refresh()
 
     def refresh(self) -> None:

@@ -120,7 +120,7 @@ class TrainableSubsampling(_Pool2d):
     @classmethod
     def label(cls, p):
         act = f", {p['activation']}" if p["activation"] != "none" else ""
-        return f"{p['kernel']}x{p['kernel']}, stride {cls._stride(p)}, trainable{act}"
+        return f"{p['kernel']}x{p['kernel']}, stride {cls._stride(p)}{act}"
 
 
 class GlobalAvgPool(Block):

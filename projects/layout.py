@@ -5,7 +5,7 @@ import networkx as nx
 
 from .graph import Graph
 
-COLUMN_WIDTH = 230.0
+COLUMN_WIDTH = 250.0
 ROW_HEIGHT = 150.0
 
 

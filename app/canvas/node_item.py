@@ -11,7 +11,7 @@ from nodes import dims_text, shape_text
 
 from ..theme import CATEGORY_COLORS, canvas_colors, icon
 
-WIDTH = 160.0
+WIDTH = 172.0
 HEADER = 26.0
 LINE = 17.0
 PORT_R = 5.5
@@ -63,6 +63,7 @@ class NodeItem(QGraphicsObject):
         self.expanded = False
         self.has_problem = False
         self._texts: list[tuple[QStaticText, QFont, str]] = []
+        self._params: QStaticText | None = None
         self._inner: list[QStaticText] = []
         self.height = HEADER + 3 * LINE + 8
         self._icon = icon(block.icon).pixmap(16, 16) if block else None
@@ -81,9 +82,10 @@ class NodeItem(QGraphicsObject):
         bold.setPointSizeF(9.5)
         small.setPointSizeF(8.5)
         label = block.label(node.params) if block else ""
+        params = ""
         if state is not None and state.outputs is not None:
-            shapes = ", ".join(dims_text(s) for s in state.outputs)
-            stats = f"→ {shapes}" + (f"   {state.params:,} params" if state.params else "")
+            stats = "→ " + ", ".join(dims_text(s) for s in state.outputs)
+            params = f"{state.params:,} params" if state.params else ""
         else:
             stats = "→ ?"
         lines = [(node.name, bold, "text"), (block.title if block else node.type_id, small, "muted"),
@@ -94,6 +96,12 @@ class NodeItem(QGraphicsObject):
             st.setTextFormat(Qt.PlainText)
             st.prepare(font=font)
             self._texts.append((st, font, color))
+        self._params = None
+        if params:  # right-aligned on the shape line, so neither has to be elided
+            self._params = QStaticText(params)
+            self._params.setTextFormat(Qt.PlainText)
+            self._params.prepare(font=small)
+            self._params_font = small
         self._inner = []
         if self.expanded:
             for layer in inner_layers:
@@ -156,6 +164,11 @@ class NodeItem(QGraphicsObject):
             painter.setPen(c[color])
             painter.drawStaticText(QPointF(34 if i == 0 else 12, y), st)
             y += HEADER - 2 if i == 0 else LINE
+        if self._params is not None:
+            painter.setFont(self._params_font)
+            painter.setPen(c["muted"])
+            w = self._params.size().width()
+            painter.drawStaticText(QPointF(WIDTH - 10 - w, y - LINE), self._params)
         if self._inner:
             painter.setPen(QPen(c["node_border"], 0.8))
             painter.drawLine(QPointF(10, y + 1), QPointF(WIDTH - 10, y + 1))

@@ -11,10 +11,34 @@ LABEL_FONT = QFont()
 
 
 def curve(a: QPointF, b: QPointF) -> QPainterPath:
+    """A forward wire is one smooth S; a wire that runs back to the left (the next row of a
+    wrapped layout) leaves to the right, returns along the gap between the rows and enters
+    from the left, with rounded corners, instead of cutting diagonally across the blocks."""
     path = QPainterPath(a)
-    dx = max(abs(b.x() - a.x()) * 0.5, 40.0)
-    path.cubicTo(QPointF(a.x() + dx, a.y()), QPointF(b.x() - dx, b.y()), b)
+    if b.x() >= a.x() + 30 or abs(b.y() - a.y()) < 40:
+        dx = max(abs(b.x() - a.x()) * 0.5, 40.0)
+        path.cubicTo(QPointF(a.x() + dx, a.y()), QPointF(b.x() - dx, b.y()), b)
+        return path
+    out, r = 24.0, 12.0
+    mid = (a.y() + b.y()) / 2
+    corners = [QPointF(a.x() + out, a.y()), QPointF(a.x() + out, mid), QPointF(b.x() - out, mid),
+               QPointF(b.x() - out, b.y())]
+    prev = a
+    for i, corner in enumerate(corners):
+        nxt = corners[i + 1] if i + 1 < len(corners) else b
+        path.lineTo(_towards(corner, prev, r))
+        path.quadTo(corner, _towards(corner, nxt, r))
+        prev = corner
+    path.lineTo(b)
     return path
+
+
+def _towards(p: QPointF, q: QPointF, dist: float) -> QPointF:
+    """The point ``dist`` from ``p`` in the direction of ``q`` (a corner's tangent point)."""
+    dx, dy = q.x() - p.x(), q.y() - p.y()
+    length = max((dx * dx + dy * dy) ** 0.5, 1e-9)
+    dist = min(dist, length / 2)
+    return QPointF(p.x() + dx / length * dist, p.y() + dy / length * dist)
 
 
 class WireItem(QGraphicsItem):
