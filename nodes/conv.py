@@ -85,6 +85,15 @@ class _ConvNd(Block):
         return cls._fan_in(p, ins) * numel(cls.output_shapes(p, ins)[0])
 
     @classmethod
+    def build(cls, p, ins):
+        import torch.nn as nn
+
+        conv_class = nn.Conv1d if cls.spatial == 1 else nn.Conv2d
+        conv = conv_class(ins[0][0], p["out_channels"], p["kernel"], stride=p["stride"], padding=cls._pad(p),
+                          dilation=p["dilation"], groups=p["groups"], bias=p["bias"])
+        return with_activation(conv, p["activation"])
+
+    @classmethod
     def label(cls, p):
         k = "x".join([str(p["kernel"])] * cls.spatial)
         pad = ", same" if p["same"] else (f", pad {p['padding']}" if p["padding"] else "")
@@ -102,14 +111,6 @@ class Conv2d(_ConvNd):
     outputs = (Port("out", (3,)),)
     spatial = 2
 
-    @classmethod
-    def build(cls, p, ins):
-        import torch.nn as nn
-
-        conv = nn.Conv2d(ins[0][0], p["out_channels"], p["kernel"], stride=p["stride"], padding=cls._pad(p),
-                         dilation=p["dilation"], groups=p["groups"], bias=p["bias"])
-        return with_activation(conv, p["activation"])
-
 
 class Conv1d(_ConvNd):
     type_id = "conv.conv1d"
@@ -120,14 +121,6 @@ class Conv1d(_ConvNd):
     inputs = (Port("in", (2,)),)
     outputs = (Port("out", (2,)),)
     spatial = 1
-
-    @classmethod
-    def build(cls, p, ins):
-        import torch.nn as nn
-
-        conv = nn.Conv1d(ins[0][0], p["out_channels"], p["kernel"], stride=p["stride"], padding=cls._pad(p),
-                         dilation=p["dilation"], groups=p["groups"], bias=p["bias"])
-        return with_activation(conv, p["activation"])
 
 
 class ConvTranspose2d(Block):
