@@ -196,3 +196,20 @@ def test_composite_expand_toggle(window):
     nid = _id(g, "C1")
     window.scene.toggle_expanded(nid)  # not composite: nothing happens
     assert not window.scene.nodes[nid].expanded
+
+
+def test_generator_expands_to_show_its_inner_layers(window):
+    """A composite block (the DCGAN Generator) lists its inner layers on the node when expanded."""
+    g = window.doc.graph
+    z = g.add_node("input.noise", "z", {"size": 64})
+    gen = g.add_node("gen.generator", "G", {"image_size": 16, "channels": 1})
+    g.connect(z.id, "out", gen.id, "z")
+    item = window.scene.nodes[gen.id]
+    closed = item.boundingRect().height()
+    window.scene.toggle_expanded(gen.id)
+    inner = gen.block.inner_layers(gen.params, [s for s in g.states[gen.id].inputs if s is not None])
+    assert item.expanded and len(inner) >= 3
+    assert len(item._inner) == len(inner)
+    assert item.boundingRect().height() > closed
+    window.scene.toggle_expanded(gen.id)
+    assert not item.expanded and not item._inner
