@@ -52,6 +52,11 @@ class Document(QObject):
         except RuntimeError:  # the stack is being destroyed with the window
             pass
 
+    def mark_modified(self) -> None:
+        """The project changed outside the undo stack (a training run recorded its results)."""
+        self._forced_modified = True
+        self.modified_changed.emit(True)
+
     # ---- replacing the project ---------------------------------------------------------------
     def set_project(self, project: Project, path: Path | None, modified: bool = False,
                     problems: list[str] | None = None) -> None:

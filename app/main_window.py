@@ -57,6 +57,9 @@ class MainWindow(QMainWindow):
         self.actions = {}
         self._build_actions()
         self._connect()
+        from .training.session import install as install_training
+
+        self.training = install_training(self)  # Train actions, the Training tab, File > Export
         self.autosave = Autosave(self.doc, recovery_dir, parent=self)
         self._restore_layout()
         self._update_title()
@@ -131,7 +134,7 @@ class MainWindow(QMainWindow):
         a("expand", "E&xpand Composite Block", self.toggle_expand, "E", "mdi6.arrow-expand-vertical")
         a("find", "&Find Block…", self.palette.focus_search, "Ctrl+F", "mdi6.magnify")
         menus = self.menuBar()
-        file_menu = menus.addMenu("&File")
+        file_menu = self.file_menu = menus.addMenu("&File")
         for key in ("new", "new_example", "open"):
             file_menu.addAction(self.actions[key])
         self.recent_menu = file_menu.addMenu("Open &Recent")
@@ -147,7 +150,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         for dock in (self.palette_dock, self.inspector_dock, self.bottom_dock):
             view_menu.addAction(dock.toggleViewAction())
-        bar = self.addToolBar("Main")
+        bar = self.main_toolbar = self.addToolBar("Main")
         bar.setObjectName("main_toolbar")
         bar.setToolButtonStyle(Qt.ToolButtonIconOnly)
         for key in ("new", "open", "save", None, "undo", "redo", None, "delete", "layout", "frame",
@@ -350,7 +353,7 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def closeEvent(self, event) -> None:
-        if not self.maybe_save():
+        if not self.training.confirm_close() or not self.maybe_save():
             event.ignore()
             return
         self.settings.setValue("window/geometry", self.saveGeometry())

@@ -1,0 +1,41 @@
+"""The process worker's child: trains a project sent as .dlproj bytes, events back on a queue.
+
+No Qt here. A small thread applies the GUI's commands (pause, resume, stop, watch) to the run's
+RunControl, so the runtime's trainer is used unchanged."""
+from __future__ import annotations
+
+import threading
+
+
+def child_main(project_bytes: bytes, overrides: dict, events, commands, watch: tuple) -> None:
+    from projects.dlproj import loads_project
+    from runtime.events import RunControl
+
+    control = RunControl()
+    control.watch(watch)
+
+    def listen():
+        while True:
+            cmd, arg = commands.get()
+            if cmd == "quit":
+                return
+            if cmd == "watch":
+                control.watch(arg)
+            else:
+                getattr(control, cmd)()
+
+    threading.Thread(target=listen, daemon=True).start()
+    try:
+        project, _ = loads_project(project_bytes)
+        from runtime.trainer import Trainer
+
+        result = Trainer(project, overrides, [events.put], control).run()
+        done = {"event": "_done", "status": result.status, "reason": result.reason, "run": result.run,
+                "weights": result.weights, "checkpoint": result.checkpoint}
+    except Exception as e:  # an internal error is still one message, never a silent hang
+        events.put({"event": "failed", "reason": f"internal error: {e}"})
+        done = {"event": "_done", "status": "failed", "reason": str(e), "run": None,
+                "weights": None, "checkpoint": None}
+    events.put(done)
+    events.close()
+    events.join_thread()

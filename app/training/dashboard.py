@@ -1,0 +1,101 @@
+"""The Training tab: run buttons, device choice, progress (epoch, step, samples/s, ETA), the device in
+use, a banner for edits made during a run, and the live views (curves, feature maps, evaluation,
+prediction). A view only: TrainingSession (session.py) feeds it."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QProgressBar, QTabWidget, QToolButton,
+                               QVBoxLayout, QWidget)
+
+from .curves import CurvesView
+from .evaluation import EvaluationView
+from .feature_maps import FeatureMapView
+from .prediction import PredictionView
+
+DEVICES = (("Auto", "auto"), ("CPU", "cpu"), ("CUDA GPU", "cuda"), ("Apple MPS", "mps"))
+
+
+def clock(seconds) -> str:
+    if seconds is None or seconds != seconds:
+        return "?"
+    s = int(seconds)
+    h, rest = divmod(s, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+class TrainingDashboard(QWidget):
+    def __init__(self, actions: dict, parent=None):
+        super().__init__(parent)
+        bar = QHBoxLayout()
+        for key in ("train", "pause", "resume", "stop"):
+            b = QToolButton()
+            b.setDefaultAction(actions[key])
+            b.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+            bar.addWidget(b)
+        self.device = QComboBox()
+        for text, value in DEVICES:
+            self.device.addItem(text, value)
+        self.device.setToolTip("Where to train: Auto picks a CUDA GPU, then Apple MPS, then the CPU")
+        bar.addWidget(QLabel("Device:"))
+        bar.addWidget(self.device)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setFormat("%p%")
+        self.progress.setMinimumWidth(160)
+        bar.addWidget(self.progress, 1)
+        self.progress_text = QLabel("Press Train (F5) to train this network")
+        bar.addWidget(self.progress_text, 2)
+        self.device_label = QLabel("")
+        self.device_label.setToolTip("The device the last run trained on")
+        bar.addWidget(self.device_label)
+        self.banner = QLabel("")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("QLabel { background: #fff4ce; color: #5c4400; padding: 3px 6px; "
+                                  "border-radius: 3px; }")
+        self.banner.hide()
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.curves = CurvesView()
+        self.feature_maps = FeatureMapView()
+        self.evaluation = EvaluationView()
+        self.prediction = PredictionView()
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.curves, "Curves")
+        self.tabs.addTab(self.feature_maps, "Feature maps")
+        self.tabs.addTab(self.evaluation, "Evaluation")
+        self.tabs.addTab(self.prediction, "Prediction")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 2, 4, 2)
+        lay.setSpacing(2)
+        lay.addLayout(bar)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.status)
+        lay.addWidget(self.tabs, 1)
+
+    def device_choice(self) -> str:
+        return self.device.currentData()
+
+    def set_device_choice(self, value: str) -> None:
+        i = self.device.findData(value or "auto")
+        self.device.setCurrentIndex(max(i, 0))
+
+    def show_started(self, e: dict) -> None:
+        self.progress.setRange(0, max(1, e["epochs"] * e["steps_per_epoch"]))
+        self.progress.setValue(0)
+        self.device_label.setText(f"on {e['device']}")
+        self.progress_text.setText(f"{e['train_samples']:,} samples of '{e['dataset']}' · {e['epochs']} epochs × "
+                                   f"{e['steps_per_epoch']} steps of {e['batch_size']} · {e['params']:,} parameters")
+        self.epochs = e["epochs"]
+
+    def show_step(self, e: dict) -> None:
+        self.progress.setValue(min(e["step"], self.progress.maximum()))
+        self.progress_text.setText(f"epoch {e['epoch']}/{getattr(self, 'epochs', '?')} · step {e['step']:,}/"
+                                   f"{e['total_steps']:,} · {e['samples_per_s']:,.0f} samples/s · "
+                                   f"ETA {clock(e['eta_s'])}")
+
+    def show_banner(self, text: str) -> None:
+        self.banner.setText(text)
+        self.banner.setVisible(bool(text))

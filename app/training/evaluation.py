@@ -1,0 +1,226 @@
+"""Test-set evaluation of the trained model (runtime.evaluate) in a background thread: the confusion
+matrix as a heat map with counts, per-class precision / recall / F1, and the test images the model
+was most confidently wrong about, with their true and predicted classes."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel,
+                               QPushButton, QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from ..theme import icon, is_dark
+
+
+def evaluate_in_background(project, best: bool, done) -> threading.Thread:
+    """evaluate_project plus the wrong images (denormalized, [0, 1]) -> done(report or error str)."""
+    def work():
+        try:
+            from runtime.evaluate import EvaluationError, evaluate_project
+
+            try:
+                report = evaluate_project(project, "test", None, best)
+            except EvaluationError as e:
+                done(str(e))
+                return
+            report["wrong_images"] = _wrong_images(project, report.get("most_confident_wrong") or [])
+            done(report)
+        except Exception as e:  # a message in the view, never a dead thread
+            done(f"evaluation failed: {e}")
+
+    t = threading.Thread(target=work, name="netcanvas-evaluate", daemon=True)
+    t.start()
+    return t
+
+
+def _wrong_images(project, wrong: list[dict]) -> list:
+    if not wrong:
+        return []
+    from projects.training import complete_training
+    from runtime.data import load_dataset
+    from runtime.weights import trained_model
+
+    model = trained_model(project)
+    shape = tuple(project.graph.states[model.input_ids[0]].outputs[0])
+    ds = load_dataset(complete_training(project.training)["dataset"], shape)
+    if not ds.is_image:
+        return []
+    idx = [w["index"] for w in wrong]
+    x = ds.test.x[idx].reshape(len(idx), *ds.extras["image_shape"]).float()
+    if ds.normalization:
+        import torch
+
+        mean = torch.tensor(ds.normalization["mean"]).view(1, -1, 1, 1)
+        std = torch.tensor(ds.normalization["std"]).view(1, -1, 1, 1)
+        x = x * std + mean
+    return list(x.clamp(0, 1).numpy())
+
+
+def to_qimage(img: np.ndarray) -> QImage:
+    """(C, H, W) or (H, W) floats in [0, 1] -> an 8-bit QImage (gray or RGB)."""
+    a = np.asarray(img, dtype=np.float32)
+    if a.ndim == 3 and a.shape[0] == 1:
+        a = a[0]
+    b = np.ascontiguousarray((np.clip(a, 0, 1) * 255).astype(np.uint8))
+    if b.ndim == 2:
+        return QImage(b.data, b.shape[1], b.shape[0], b.shape[1], QImage.Format_Grayscale8).copy()
+    b = np.ascontiguousarray(b[:3].transpose(1, 2, 0))
+    return QImage(b.data, b.shape[1], b.shape[0], 3 * b.shape[1], QImage.Format_RGB888).copy()
+
+
+class EvaluationView(QWidget):
+    finished = Signal(object)  # the report (dict) or an error message (str); emitted in the GUI thread
+    _arrived = Signal(object)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.project = None
+        self.report: dict | None = None
+        self._thread = None
+        self.button = QPushButton(icon("mdi6.clipboard-check-outline"), "Evaluate on the test set")
+        self.best = QCheckBox("Best checkpoint")
+        self.status = QLabel("Train, then evaluate the model on test images it has never seen")
+        self.status.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(self.button)
+        top.addWidget(self.best)
+        top.addWidget(self.status, 1)
+        self.heat = pg.PlotWidget(background="#1e1f22" if is_dark() else "#ffffff")
+        self.heat.setMenuEnabled(False)
+        self.heat.setMouseEnabled(False, False)
+        self.heat_item = pg.ImageItem(axisOrder="row-major")
+        self.heat_item.setLookupTable(pg.colormap.get("CET-L19" if not is_dark() else "viridis").getLookupTable(nPts=256))
+        self.heat.addItem(self.heat_item)
+        self.heat.getPlotItem().invertY(True)
+        self.heat.getPlotItem().setLabel("left", "true class")
+        self.heat.getPlotItem().setLabel("bottom", "predicted class")
+        self.heat.getPlotItem().setAspectLocked(True)
+        self.count_items: list[pg.TextItem] = []
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels(["Class", "Precision", "Recall", "F1", "Support"])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.wrong_box = QWidget()
+        self.wrong_grid = QGridLayout(self.wrong_box)
+        self.wrong_grid.setSpacing(6)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.wrong_box)
+        right = QVBoxLayout()
+        right.addWidget(QLabel("Most confidently wrong test images"))
+        right.addWidget(scroll, 1)
+        body = QHBoxLayout()
+        body.addWidget(self.heat, 3)
+        body.addWidget(self.table, 3)
+        body.addLayout(right, 3)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(top)
+        lay.addLayout(body, 1)
+        self.button.clicked.connect(lambda: self.evaluate())
+        self._arrived.connect(self._show)
+
+    def set_project(self, project) -> None:
+        self.project = project
+        self.button.setEnabled(bool(project is not None and project.weights))
+
+    @property
+    def busy(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def evaluate(self, project=None) -> bool:
+        project = project or self.project
+        if project is None or not project.weights:
+            self.status.setText("This project has no trained weights yet: press Train first")
+            return False
+        if self.busy:
+            return False
+        self.status.setText("Evaluating on the test set…")
+        self.button.setEnabled(False)
+        self._thread = evaluate_in_background(project.copy(), self.best.isChecked(), self._arrived.emit)
+        return True
+
+    def _show(self, report) -> None:
+        self.button.setEnabled(True)
+        if isinstance(report, str):
+            self.status.setText(report)
+            self.report = None
+            self.finished.emit(report)
+            return
+        self.report = report
+        if "confusion_matrix" not in report:
+            self.status.setText(f"{report['samples']:,} test samples of '{report['dataset']}': loss "
+                                f"{report['loss']:.4f}, MAE {report['mae']:.4f}, R² {report['r2']:.3f}")
+            self.finished.emit(report)
+            return
+        m = report["macro"]
+        self.status.setText(f"{report['samples']:,} test samples of '{report['dataset']}': accuracy "
+                            f"{report['accuracy']:.2%}, loss {report['loss']:.4f}, macro F1 {m['f1']:.3f}")
+        self._heat(report["classes"], np.asarray(report["confusion_matrix"], dtype=float))
+        self._table(report)
+        self._wrong(report.get("most_confident_wrong") or [], report.get("wrong_images") or [])
+        self.finished.emit(report)
+
+    def _heat(self, classes: list[str], cm: np.ndarray) -> None:
+        rows = cm.sum(1, keepdims=True)
+        share = np.divide(cm, rows, out=np.zeros_like(cm), where=rows > 0)
+        self.heat_item.setImage(share, autoLevels=False, levels=(0.0, 1.0))
+        self.heat_item.setRect(-0.5, -0.5, cm.shape[1], cm.shape[0])
+        for item in self.count_items:
+            self.heat.removeItem(item)
+        self.count_items = []
+        for r in range(cm.shape[0]):
+            for c in range(cm.shape[1]):
+                if cm[r, c] == 0:
+                    continue
+                color = "#ffffff" if share[r, c] > 0.5 else "#202124"
+                t = pg.TextItem(f"{int(cm[r, c])}", color=color, anchor=(0.5, 0.5))
+                t.setPos(c, r)
+                self.heat.addItem(t)
+                self.count_items.append(t)
+        ticks = [list(enumerate(classes))]
+        self.heat.getPlotItem().getAxis("bottom").setTicks(ticks)
+        self.heat.getPlotItem().getAxis("left").setTicks(ticks)
+        self.heat.getPlotItem().setRange(xRange=(-0.5, cm.shape[1] - 0.5), yRange=(-0.5, cm.shape[0] - 0.5),
+                                         padding=0)
+
+    def _table(self, report: dict) -> None:
+        rows = list(zip(report["classes"], report["per_class"]))
+        self.table.setRowCount(len(rows) + 1)
+        m = report["macro"]
+        for r, (name, pc) in enumerate(rows + [("Macro average", {**m, "support": report["samples"]})]):
+            cells = (name, f"{pc['precision']:.3f}", f"{pc['recall']:.3f}", f"{pc['f1']:.3f}", f"{pc['support']:,}")
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if c:
+                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                self.table.setItem(r, c, item)
+
+    def _wrong(self, wrong: list[dict], images: list) -> None:
+        while self.wrong_grid.count():
+            w = self.wrong_grid.takeAt(0).widget()
+            if w is not None:
+                w.deleteLater()
+        for i, (info, img) in enumerate(zip(wrong, images)):
+            pic = QLabel()
+            pic.setPixmap(QPixmap.fromImage(to_qimage(img)).scaled(72, 72, Qt.KeepAspectRatio,
+                                                                   Qt.FastTransformation))
+            text = QLabel(f"true: <b>{info['true']}</b><br>predicted: <b>{info['predicted']}</b><br>"
+                          f"{info['probability']:.0%} sure")
+            cell = QWidget()
+            cl = QVBoxLayout(cell)
+            cl.setContentsMargins(0, 0, 0, 0)
+            cl.addWidget(pic, 0, Qt.AlignHCenter)
+            cl.addWidget(text, 0, Qt.AlignHCenter)
+            self.wrong_grid.addWidget(cell, i // 4, i % 4)
+
+    def export_png(self, path) -> Path:
+        path = Path(path)
+        if not self.heat.grab().save(str(path), "PNG"):
+            raise OSError(f"could not write {path}")
+        return path

@@ -1,0 +1,193 @@
+"""Feature maps: the activations of one chosen block for a fixed sample, refreshed while training
+(one ImageItem fed a mosaic), the learned filters of a convolution and a histogram of a block's
+weights (from the project's trained weights)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from .plots import COLORS, curve, plot_widget
+
+
+def mosaic(maps: np.ndarray, per_map: bool = True, max_cols: int | None = None) -> np.ndarray:
+    """(n, H, W) maps -> one 2-D image with a 1-pixel NaN gap (transparent); each map scaled to
+    [0, 1] on its own so that weak and strong maps are both visible. (features,) -> a square grid."""
+    a = np.asarray(maps, dtype=np.float32)
+    if a.ndim == 1:
+        side = int(math.ceil(math.sqrt(len(a))))
+        padded = np.full(side * side, np.nan, np.float32)
+        padded[: len(a)] = a
+        return _scale(padded.reshape(side, side))
+    if a.ndim > 3:
+        a = a.reshape(-1, *a.shape[-2:])
+    if a.ndim == 2:
+        a = a[None]
+    n, h, w = a.shape
+    cols = max_cols or int(math.ceil(math.sqrt(n)))
+    rows = int(math.ceil(n / cols))
+    out = np.full((rows * (h + 1) - 1, cols * (w + 1) - 1), np.nan, np.float32)
+    if not per_map:
+        a = _scale(a)
+    for i in range(n):
+        r, c = divmod(i, cols)
+        out[r * (h + 1): r * (h + 1) + h, c * (w + 1): c * (w + 1) + w] = _scale(a[i]) if per_map else a[i]
+    return out
+
+
+def _scale(a: np.ndarray) -> np.ndarray:
+    finite = a[np.isfinite(a)]
+    if finite.size == 0:
+        return np.zeros_like(a)
+    lo, hi = float(finite.min()), float(finite.max())
+    return (a - lo) / (hi - lo) if hi > lo else np.where(np.isfinite(a), 0.5, np.nan).astype(np.float32)
+
+
+def image_view() -> tuple[pg.GraphicsLayoutWidget, pg.ImageItem]:
+    from ..theme import is_dark
+
+    w = pg.GraphicsLayoutWidget()
+    w.setBackground("#1e1f22" if is_dark() else "#ffffff")
+    vb = w.addViewBox(lockAspect=True, invertY=True, enableMouse=True)
+    vb.setMenuEnabled(False)
+    img = pg.ImageItem(axisOrder="row-major")
+    img.setLookupTable(pg.colormap.get("viridis").getLookupTable(nPts=256))
+    vb.addItem(img)
+    return w, img
+
+
+class FeatureMapView(QWidget):
+    block_chosen = Signal(str)  # node id to watch
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.block = QComboBox()
+        self.block.setMinimumContentsLength(14)
+        self.caption = QLabel("Pick a block (or click its node) to see its activations for one validation image")
+        self.caption.setWordWrap(True)
+        self.maps_widget, self.maps_image = image_view()
+        self.filters_widget, self.filters_image = image_view()
+        self.filters_caption = QLabel("Learned filters appear here for a trained convolution")
+        self.hist_plot = plot_widget("Weights", left="count")
+        self.hist_curve = curve(self.hist_plot, COLORS[0])
+        self.hist_curve.setFillLevel(0)
+        self.hist_curve.setBrush(pg.mkBrush(COLORS[0] + "80"))
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Block"))
+        top.addWidget(self.block)
+        top.addWidget(self.caption, 1)
+        left = QVBoxLayout()
+        left.addWidget(QLabel("Activations"))
+        left.addWidget(self.maps_widget, 1)
+        mid = QVBoxLayout()
+        mid.addWidget(self.filters_caption)
+        mid.addWidget(self.filters_widget, 1)
+        body = QHBoxLayout()
+        body.addLayout(left, 3)
+        body.addLayout(mid, 2)
+        body.addWidget(self.hist_plot, 2)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(top)
+        lay.addLayout(body, 1)
+        self.block.currentIndexChanged.connect(self._on_choice)
+        self.graph = None
+        self.project = None
+        self.last_maps: dict | None = None
+        self.frames = 0
+
+    # ---- blocks ---------------------------------------------------------------------------------
+    def set_graph(self, graph) -> None:
+        self.graph = graph
+        current = self.current_id()
+        self.block.blockSignals(True)
+        self.block.clear()
+        for nid in graph.topological_order() if hasattr(graph, "topological_order") else graph.nodes:
+            node = graph.nodes[nid]
+            if node.block is not None and node.block.role != "head":
+                self.block.addItem(node.name, nid)
+        i = self.block.findData(current)
+        self.block.setCurrentIndex(i if i >= 0 else -1)
+        self.block.blockSignals(False)
+
+    def current_id(self) -> str | None:
+        return self.block.currentData()
+
+    def choose(self, nid: str) -> bool:
+        i = self.block.findData(nid)
+        if i < 0:
+            return False
+        if i == self.block.currentIndex():
+            return True
+        self.block.setCurrentIndex(i)
+        return True
+
+    def _on_choice(self, _i: int) -> None:
+        nid = self.current_id()
+        if nid:
+            self.caption.setText(f"{self.block.currentText()}: waiting for the next snapshot from the running "
+                                 "training (or train to see its activations)")
+            self.block_chosen.emit(nid)
+            self.show_weights(self.project)
+
+    # ---- live activations ----------------------------------------------------------------------------
+    def show_maps(self, maps: dict, step: int | None = None) -> bool:
+        """A feature_maps event's maps; shows the chosen block's if present."""
+        nid = self.current_id()
+        if nid not in maps:
+            return False
+        a = maps[nid]
+        img = mosaic(a)
+        self.maps_image.setImage(img, autoLevels=False, levels=(0.0, 1.0))
+        name = self.block.currentText()
+        shape = "×".join(str(d) for d in a.shape[1:]) if a.ndim >= 2 else f"{a.shape[0]} features"
+        count = f"{a.shape[0]} maps of {shape}" if a.ndim >= 2 else shape
+        self.caption.setText(f"{name}: {count}" + (f" · step {step}" if step is not None else "") +
+                             " (each map scaled on its own; yellow = strong)")
+        self.last_maps = {nid: a}
+        self.frames += 1
+        return True
+
+    # ---- learned weights -----------------------------------------------------------------------------
+    def show_weights(self, project) -> None:
+        """Filters and weight histogram of the chosen block from ``project``'s trained weights."""
+        self.project = project
+        nid = self.current_id()
+        weight = self._weight(project, nid) if project is not None and nid else None
+        if weight is None:
+            self.filters_image.clear()
+            self.hist_curve.setData([], [])
+            self.filters_caption.setText("Learned filters appear here for a trained convolution")
+            return
+        if weight.ndim == 4:  # (out, in, kh, kw): one row per output channel
+            out_c, in_c = weight.shape[:2]
+            shown = weight[:64, :16]
+            self.filters_image.setImage(mosaic(shown.reshape(-1, *weight.shape[2:]), per_map=False,
+                                               max_cols=shown.shape[1]), autoLevels=False, levels=(0.0, 1.0))
+            self.filters_caption.setText(f"Learned filters: {out_c} × {in_c} kernels of "
+                                         f"{weight.shape[2]}×{weight.shape[3]} (rows: output channels)")
+        else:
+            self.filters_image.clear()
+            self.filters_caption.setText(f"Weights of shape {tuple(weight.shape)} (filters are shown for convolutions)")
+        counts, edges = np.histogram(weight.ravel(), bins=40)
+        self.hist_curve.setData(edges, counts.astype(float), stepMode="center")
+
+    @staticmethod
+    def _weight(project, nid: str):
+        if not project.weights or nid not in project.graph.nodes:
+            return None
+        try:
+            from runtime.weights import trained_model
+
+            model = trained_model(project)
+            sub = model.submodule(nid)
+        except Exception:  # weights from before an edit, or a block without a module
+            return None
+        w = getattr(sub, "weight", None)
+        if w is None:
+            params = [p for p in sub.parameters() if p.dim() >= 2]
+            w = params[0] if params else None
+        return None if w is None else w.detach().float().cpu().numpy()

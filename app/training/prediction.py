@@ -1,0 +1,169 @@
+"""The prediction panel (the course's practical work): load a local image (dialog or drop), see it
+as the network sees it, the predicted class with its probability, a bar chart of all classes, and
+optionally the true class to compare. Uses runtime.evaluate.predict_images."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget)
+
+from ..theme import icon
+from .evaluation import to_qimage
+from .plots import COLORS, plot_widget
+
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp)"
+
+
+def seen_image(project, path) -> np.ndarray | None:
+    """The image as the model's input sees it (resized, gray if the input is), in [0, 1] for display."""
+    from runtime.data import prepare_image
+    from runtime.evaluate import last_run
+
+    inputs = [n for n in project.graph.nodes.values() if n.block and n.block.role == "input"]
+    if len(inputs) != 1:
+        return None
+    shape = tuple(project.graph.states[inputs[0].id].outputs[0])
+    if len(shape) != 3:
+        return None
+    norm = last_run(project).get("normalization")
+    x = prepare_image(path, shape, norm)[0].float()
+    if norm:
+        import torch
+
+        x = x * torch.tensor(norm["std"]).view(-1, 1, 1) + torch.tensor(norm["mean"]).view(-1, 1, 1)
+    return x.clamp(0, 1).numpy()
+
+
+def classes_of(project) -> list[str]:
+    """The class names of the newest run with weights (no torch needed)."""
+    runs = [r for r in project.history.get("runs", []) if r.get("status") in ("finished", "stopped")]
+    return list((runs[-1].get("classes") if runs else None) or [])
+
+
+class PredictionView(QWidget):
+    predicted = Signal(object)  # the result dict or an error message
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setAcceptDrops(True)
+        self.project = None
+        self.path: Path | None = None
+        self.result: dict | None = None
+        self.open_button = QPushButton(icon("mdi6.image-search-outline"), "Open image…")
+        self.truth = QComboBox()
+        self.truth.setToolTip("Optionally, the true class of your image, to compare")
+        self.picture = QLabel("Drop an image here\nor press Open image…")
+        self.picture.setAlignment(Qt.AlignCenter)
+        self.picture.setMinimumSize(160, 160)
+        self.picture.setStyleSheet("QLabel { border: 1px dashed palette(mid); }")
+        self.answer = QLabel(" ")
+        self.answer.setWordWrap(True)
+        self.answer.setTextFormat(Qt.RichText)
+        self.bars_plot = plot_widget("Probability of each class")
+        self.bars_plot.setMouseEnabled(False, False)
+        self.bars = pg.BarGraphItem(x0=[], y=[], height=0.7, width=[], brush=COLORS[0])
+        self.bars_plot.addItem(self.bars)
+        self.bars_plot.getPlotItem().invertY(True)
+        self.bars_plot.setXRange(0, 1, padding=0.02)
+        top = QHBoxLayout()
+        top.addWidget(self.open_button)
+        top.addWidget(QLabel("True class:"))
+        top.addWidget(self.truth)
+        top.addStretch(1)
+        left = QVBoxLayout()
+        left.addWidget(QLabel("As the network sees it"))
+        left.addWidget(self.picture, 1)
+        left.addWidget(self.answer)
+        body = QHBoxLayout()
+        body.addLayout(left, 2)
+        body.addWidget(self.bars_plot, 3)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(top)
+        lay.addLayout(body, 1)
+        self.open_button.clicked.connect(self.open_dialog)
+        self.truth.currentIndexChanged.connect(lambda _i: self._show_answer())
+
+    def set_project(self, project) -> None:
+        self.project = project
+        classes = classes_of(project) if project is not None else []
+        current = self.truth.currentText()
+        self.truth.blockSignals(True)
+        self.truth.clear()
+        self.truth.addItem("—")
+        self.truth.addItems(classes)
+        i = self.truth.findText(current)
+        self.truth.setCurrentIndex(max(i, 0))
+        self.truth.blockSignals(False)
+
+    def ask_image_path(self) -> str:
+        return QFileDialog.getOpenFileName(self, "Open an image", "", IMAGE_FILTER)[0]
+
+    def open_dialog(self) -> None:
+        path = self.ask_image_path()
+        if path:
+            self.predict(path)
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.predict(files[0])
+
+    def predict(self, path) -> dict | None:
+        self.path = Path(path)
+        if self.project is None or not self.project.weights:
+            return self._fail("This project has no trained weights yet: press Train first")
+        from runtime.data import DatasetError
+        from runtime.evaluate import EvaluationError, predict_images
+
+        try:
+            seen = seen_image(self.project, path)
+            self.result = predict_images(self.project, [path])[0]
+        except (EvaluationError, DatasetError, OSError) as e:
+            return self._fail(str(e))
+        if seen is not None:
+            pix = QPixmap.fromImage(to_qimage(seen))
+            side = max(64, min(self.picture.width(), self.picture.height()) - 8)
+            self.picture.setPixmap(pix.scaled(side, side, Qt.KeepAspectRatio, Qt.FastTransformation))
+        probs = self.result["probabilities"]
+        names = list(probs)
+        values = np.array([probs[n] for n in names])
+        best = int(values.argmax())
+        brushes = [pg.mkBrush(COLORS[1] if i == best else COLORS[0]) for i in range(len(names))]
+        self.bars.setOpts(x0=np.zeros(len(names)), y=np.arange(len(names)), width=values, brushes=brushes)
+        axis = self.bars_plot.getPlotItem().getAxis("left")
+        axis.setTicks([list(enumerate(names))])
+        self.bars_plot.setYRange(-0.5, len(names) - 0.5, padding=0)
+        if self.truth.count() <= 1:
+            self.truth.addItems(names)
+        self._show_answer()
+        self.predicted.emit(self.result)
+        return self.result
+
+    def _fail(self, message: str) -> None:
+        self.result = None
+        self.answer.setText(message)
+        self.predicted.emit(message)
+        return None
+
+    def _show_answer(self) -> None:
+        r = self.result
+        if not r:
+            return
+        text = f"<span style='font-size:14pt'><b>{r['class']}</b></span> — {r['probability']:.1%}"
+        truth = self.truth.currentText() if self.truth.currentIndex() > 0 else ""
+        if truth:
+            ok = truth == r["class"]
+            text += (f"<br><span style='color:{'#1e8e3e' if ok else '#d93025'}'>{'✓ right' if ok else '✗ wrong'}"
+                     f"</span>: the true class is {truth}" +
+                     ("" if ok else f" ({r['probabilities'].get(truth, 0):.1%} for it)"))
+        self.answer.setText(text + f"<br><small>{self.path.name if self.path else ''}</small>")

@@ -1,0 +1,286 @@
+"""TrainingSession: the Train / Pause / Resume / Stop actions, the worker of the current run, the
+timer that drains its events into the dashboard ~20 times a second, and recording the finished run
+into the project. ``install(window)`` wires all of it into the main window."""
+from __future__ import annotations
+
+import os
+import time
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from .dashboard import TrainingDashboard
+from .worker import TrainingWorker
+
+TICK_MS = 50
+
+
+class TrainingSession(QObject):
+    run_finished = Signal(str)  # status
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window, self.doc = window, window.doc
+        self.worker: TrainingWorker | None = None
+        self.run_project = None  # the project the running run's results go to
+        self.mode = os.environ.get("NETCANVAS_WORKER", "thread")
+        self.extra_overrides: dict = {}
+        self.auto_evaluate = True
+        self.frames = 0  # curve refreshes (bench)
+        self.stop_requested_at = 0.0
+        self.stop_latency: float | None = None
+        self.state = "idle"  # idle | running | paused | stopping
+        self._make_actions()
+        self.dashboard = TrainingDashboard(window.actions)
+        self.timer = QTimer(self)
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self.tick)
+        self._graph_timer = QTimer(self)
+        self._graph_timer.setSingleShot(True)
+        self._graph_timer.setInterval(0)
+        self._graph_timer.timeout.connect(lambda: self.dashboard.feature_maps.set_graph(self.doc.graph))
+        d = self.dashboard
+        self.doc.project_replaced.connect(self.on_project_replaced)
+        self.doc.graph_event.connect(self._on_edit)
+        self.doc.training_changed.connect(self._on_edit)
+        window.scene.selectionChanged.connect(self._on_canvas_selection)
+        d.feature_maps.block_chosen.connect(self._watch)
+        d.device.currentIndexChanged.connect(lambda _i: self._device_changed())
+        self.on_project_replaced()
+        self._update_actions()
+
+    # ---- actions --------------------------------------------------------------------------------
+    def _make_actions(self) -> None:
+        a = self.window._action
+        a("train", "&Train", self.train, "F5", "mdi6.play", "Train the network on a frozen copy of the project")
+        a("pause", "&Pause", self.pause, None, "mdi6.pause", "Pause training after the current batch")
+        a("resume", "&Resume", self.resume, None, "mdi6.play-pause", "Resume a paused run")
+        a("stop", "&Stop", self.stop, "Shift+F5", "mdi6.stop", "Stop training and keep the weights trained so far")
+
+    def _update_actions(self) -> None:
+        acts, s = self.window.actions, self.state
+        acts["train"].setEnabled(s == "idle")
+        acts["pause"].setEnabled(s == "running")
+        acts["resume"].setEnabled(s == "paused")
+        acts["stop"].setEnabled(s in ("running", "paused"))
+
+    @property
+    def running(self) -> bool:
+        return self.worker is not None and self.worker.running
+
+    # ---- run control ---------------------------------------------------------------------------------
+    def overrides(self) -> dict:
+        out = dict(self.extra_overrides)
+        device = self.dashboard.device_choice()
+        if device != (self.doc.project.training.get("device") or "auto"):
+            out["device"] = device
+        return out
+
+    def train(self) -> bool:
+        if self.state == "paused":
+            self.resume()
+            return True
+        if self.running:
+            return False
+        d = self.dashboard
+        self.run_project = self.doc.project
+        watch = [d.feature_maps.current_id()] if d.feature_maps.current_id() else []
+        self.worker = TrainingWorker(self.doc.project.copy(), self.overrides(), self.mode, watch)
+        d.curves.clear()
+        d.curves.refresh()
+        d.show_banner("")
+        d.status.setText("Starting: compiling the network and loading the data…")
+        d.progress.setRange(0, 0)  # busy until run_started
+        self.stop_latency = None
+        self.state = "running"
+        self._update_actions()
+        self.window.bottom.setCurrentWidget(d)
+        self.window.bottom_dock.show()
+        self.worker.start()
+        self.timer.start()
+        return True
+
+    def pause(self) -> None:
+        if self.state == "running":
+            self.worker.pause()
+            self.state = "paused"
+            self.dashboard.status.setText("Pausing after the current batch…")
+            self._update_actions()
+
+    def resume(self) -> None:
+        if self.state == "paused":
+            self.worker.resume()
+            self.state = "running"
+            self._update_actions()
+
+    def stop(self) -> None:
+        if self.state in ("running", "paused"):
+            self.stop_requested_at = time.perf_counter()
+            self.worker.stop()
+            self.state = "stopping"
+            self.dashboard.status.setText("Stopping after the current batch; the weights trained so far are kept…")
+            self._update_actions()
+
+    def _watch(self, nid: str) -> None:
+        if self.worker is not None and self.running:
+            self.worker.watch([nid])
+
+    def _device_changed(self) -> None:
+        if self.running:
+            self.dashboard.status.setText("The device choice applies to the next run")
+
+    # ---- the timer: events -> views ----------------------------------------------------------------------
+    def tick(self) -> None:
+        if self.worker is None:
+            self.timer.stop()
+            return
+        events = self.worker.drain()
+        d = self.dashboard
+        last_step = maps = None
+        for e in events:
+            kind = e["event"]
+            if kind == "step":
+                d.curves.add_step(e)
+                last_step = e
+            elif kind == "epoch":
+                d.curves.add_epoch(e)
+                d.status.setText(self._epoch_text(e))
+            elif kind == "feature_maps":
+                maps = e
+            elif kind == "run_started":
+                d.show_started(e)
+                d.status.setText(f"Training {e['task']} on {e['device']} ({e['precision']})")
+            elif kind == "paused":
+                d.status.setText(f"Paused at epoch {e['epoch']}, step {e['step']:,}: press Resume (F5) to go on")
+            elif kind == "resumed":
+                d.status.setText("Resumed")
+            elif kind in ("finished", "stopped", "failed"):
+                if kind == "stopped" and self.stop_requested_at:
+                    self.stop_latency = time.perf_counter() - self.stop_requested_at
+                d.status.setText(("Training failed: " if kind == "failed" else "") + e["reason"])
+            elif kind == "_done":
+                self._done(e["result"])
+        if last_step is not None:
+            d.show_step(last_step)
+        if maps is not None:
+            d.feature_maps.show_maps(maps["maps"], maps.get("step"))
+        if d.curves.dirty:
+            d.curves.refresh()
+            self.frames += 1
+
+    @staticmethod
+    def _epoch_text(e: dict) -> str:
+        parts = [f"Epoch {e['epoch']}: loss {e['loss']:.4f}"]
+        if e.get("accuracy") is not None:
+            parts.append(f"accuracy {e['accuracy']:.2%}")
+        if e.get("val_loss") is not None:
+            parts.append(f"validation loss {e['val_loss']:.4f}")
+        if e.get("val_accuracy") is not None:
+            parts.append(f"validation accuracy {e['val_accuracy']:.2%}")
+        return ", ".join(parts)
+
+    def _done(self, result) -> None:
+        self.timer.stop()
+        self.state = "idle"
+        target, self.run_project = self.run_project, None
+        if result.run is not None:
+            from runtime.trainer import record_run
+
+            record_run(target, result)
+        d = self.dashboard
+        d.progress.setRange(0, max(1, d.progress.maximum()))
+        if target is self.doc.project:
+            if result.run is not None:
+                self.doc.mark_modified()
+            self._show_project_results()
+            if result.status == "finished" and self.auto_evaluate:
+                d.evaluation.evaluate(target)
+        elif target is not None:
+            d.show_banner("The run ended after another project was opened: its results are not in this one")
+        self._update_actions()
+        self.run_finished.emit(result.status)
+
+    # ---- project changes ------------------------------------------------------------------------------
+    def on_project_replaced(self) -> None:
+        d = self.dashboard
+        d.set_device_choice(self.doc.project.training.get("device") or "auto")
+        d.feature_maps.set_graph(self.doc.graph)
+        if self.running:
+            d.show_banner("Another project was opened during the run: the run's results go to the project "
+                          "it started from, not this one")
+            return
+        d.curves.clear()
+        self._show_project_results()
+        runs = self.doc.project.history.get("runs") or []
+        if runs:
+            d.curves.show_run(runs[-1])
+
+    def _show_project_results(self) -> None:
+        d, project = self.dashboard, self.doc.project
+        runs = project.history.get("runs") or []
+        d.curves.set_runs(runs[:-1] if self.running else runs)
+        d.evaluation.set_project(project)
+        d.prediction.set_project(project)
+        d.feature_maps.show_weights(project if project.weights else None)
+        if runs and runs[-1].get("device"):
+            d.device_label.setText(f"last run on {runs[-1]['device']}")
+
+    def _on_edit(self, *_args) -> None:
+        self._graph_timer.start()
+        if self.running:
+            self.dashboard.show_banner("You changed the project after this run started: those edits are not "
+                                       "in this run (it trains the copy taken when you pressed Train).")
+
+    def _on_canvas_selection(self) -> None:
+        try:
+            ids = self.window.scene.selected_ids()
+        except RuntimeError:  # the scene is being torn down with its window
+            return
+        if len(ids) == 1:
+            self.dashboard.feature_maps.choose(ids[0])
+
+    # ---- closing --------------------------------------------------------------------------------------
+    def ask_stop_on_close(self) -> bool:
+        return QMessageBox.question(self.window, "NetCanvas", "A training run is in progress. Stop it (keeping "
+                                    "the weights trained so far) and close?") == QMessageBox.Yes
+
+    def confirm_close(self) -> bool:
+        """True when the window may close: no run, or the user agreed and the run stopped cleanly."""
+        if not self.running:
+            return True
+        if not self.ask_stop_on_close():
+            return False
+        self.finish_now()
+        return True
+
+    def finish_now(self, timeout: float = 60.0) -> None:
+        """Stop the run and wait for its end (events still drained, results recorded)."""
+        if not self.running:
+            return
+        self.stop()
+        deadline = time.perf_counter() + timeout
+        QApplication.setOverrideCursor(Qt.WaitCursor)
+        try:
+            while self.running and time.perf_counter() < deadline:
+                self.tick()
+                time.sleep(0.01)
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.tick()
+
+
+def install(window) -> TrainingSession:
+    """Add the training actions (toolbar, Train menu), the Training tab and File > Export."""
+    from .export_actions import install_export_menu
+
+    session = TrainingSession(window)
+    window.add_bottom_tab(session.dashboard, "Training", "mdi6.chart-line")
+    bar = window.main_toolbar
+    bar.addSeparator()
+    for key in ("train", "pause", "resume", "stop"):
+        bar.addAction(window.actions[key])
+    menu = window.menuBar().addMenu("&Train")
+    for key in ("train", "pause", "resume", "stop"):
+        menu.addAction(window.actions[key])
+    install_export_menu(window, session)
+    return session
