@@ -124,6 +124,8 @@ class Inspector(QScrollArea):
                 section = sec
                 title = QLabel(f"<b>{(sec or 'general').replace('_', ' ').capitalize()}</b>")
                 form.addRow(title)
+            if (sec, param.name) == ("dataset", "name"):
+                param = dataset_choice(param, get_setting(self.doc.project.training, sec, param.name))
             row = _Row(form, param, self._commit_training)
             row.section = sec
             row.show(get_setting(self.doc.project.training, sec, param.name))
@@ -205,3 +207,15 @@ class Inspector(QScrollArea):
                  f"<b>connections</b> {state.connections:,}", f"<b>MACs</b> {state.macs:,}"]
         lines += [f"<span style='color:#d93025'>⚠ {p.message}</span>" for p in state.problems]
         self.info.setText("<br>".join(lines))
+
+
+def dataset_choice(param, current):
+    """The dataset name as a list of the runtime's catalog (cheap: no torch), keeping a custom name."""
+    from dataclasses import replace
+
+    from runtime.data import list_datasets
+
+    names = [info.name for info in list_datasets()]
+    if current and current not in names:
+        names.append(current)
+    return replace(param, kind="choice", choices=tuple(names))
