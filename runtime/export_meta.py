@@ -29,7 +29,7 @@ def export_model_of(project: Project, best: bool = False, allow_untrained: bool 
         raise ExportError(f"the model cannot be built: {e}") from None
     except WeightsError as e:
         raise ExportError(str(e)) from None
-    model.module.eval()
+    model.module.train(False)  # inference mode
     return model
 
 

@@ -79,7 +79,7 @@ class FeatureSnapshots:
                 sub = self.compiled.submodule(nid)
                 hooks.append(sub.register_forward_hook(_grab(grabbed, nid)))
         was_training = module.training
-        module.eval()
+        module.train(False)  # inference mode (dropout off, batch-norm statistics frozen)
         try:
             module(self.sample)
         finally:

@@ -110,7 +110,7 @@ class SupervisedTask(Task):
         """The model's raw outputs for a whole split, in eval mode, batch by batch, on the device."""
         module = self.ctx.compiled.module
         was_training = module.training
-        module.eval()
+        module.train(False)  # inference mode (dropout off, batch-norm statistics frozen)
         try:
             with self.autocast():
                 outs = [module(x[i:i + batch_size]).float() for i in range(0, len(x), batch_size)]

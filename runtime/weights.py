@@ -39,5 +39,5 @@ def trained_model(project: Project, best: bool = False) -> CompiledModel:
         raise WeightsError("this project has no trained weights yet: run `netcanvas train` on it first")
     model = compile_graph(project.graph)
     load_state_bytes(model.module, blob)
-    model.module.eval()
+    model.module.train(False)  # inference mode
     return model

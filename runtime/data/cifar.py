@@ -1,4 +1,4 @@
-"""CIFAR-10, binary version: fixed 3,073-byte records (label, then 3x32x32 pixels). No pickle."""
+"""CIFAR-10, binary version: fixed 3,073-byte records (label, then 3x32x32 pixels); no Python objects are unpacked."""
 from __future__ import annotations
 
 import functools

@@ -53,7 +53,7 @@ def load_mnist_like(settings: dict, input_shape=None, progress=None) -> Dataset:
 
 
 def load_cifar10(settings: dict, input_shape=None, progress=None) -> Dataset:
-    """CIFAR-10 from the binary version (raw bytes, never pickle), downloading if needed."""
+    """CIFAR-10 from the binary version (raw bytes; the Python-object version is never read), downloading if needed."""
     from .cifar import read_cifar
 
     check_keys(settings, set())
