@@ -164,8 +164,8 @@ def test_failed_run_is_a_message(window, qtbot):
     assert not window.doc.project.weights and window.actions["train"].isEnabled()
 
 
-@pytest.mark.parametrize("mode", ["process"])
-def test_process_worker_trains_and_stops(window, qtbot, mode):
+@pytest.mark.parametrize("mode", ["thread"])
+def test_thread_worker_trains_and_stops(window, qtbot, mode):
     lenet(window, epochs=200, early_stopping=False)
     session = window.training
     session.mode = mode

@@ -8,6 +8,16 @@ import threading
 
 
 def child_main(project_bytes: bytes, overrides: dict, events, commands, watch: tuple) -> None:
+    import os
+
+    nice = int(os.environ.get("NETCANVAS_TRAIN_NICE", "0"))
+    if nice:
+        os.nice(nice)
+    threads = int(os.environ.get("NETCANVAS_TRAIN_THREADS", "0"))
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
     from projects.dlproj import loads_project
     from runtime.events import RunControl
 

@@ -47,6 +47,8 @@ class CurvesView(QWidget):
         self.series = {k: Series() for k in ("step_loss", "step_acc", "ep_loss", "ep_acc", "val_loss",
                                              "val_acc", "val_loss_step", "val_acc_step")}
         self.rows: list[dict] = []  # raw step and epoch records of the shown run (for CSV)
+        self.x_span: dict[str, float] | None = None  # fixed x ranges during a run (axes repaint less)
+        self._loss_range: tuple[float, float] | None = None
         self.runs: list[dict] = []
         self.compare_items: list = []
         self.dirty = False
@@ -106,7 +108,7 @@ class CurvesView(QWidget):
         lay.addWidget(split, 1)
         self.x_mode.currentIndexChanged.connect(lambda _i: self._relayout())
         self.smoothing.valueChanged.connect(self._set_smoothing)
-        self.log_scale.toggled.connect(lambda on: self.loss_plot.setLogMode(y=on))
+        self.log_scale.toggled.connect(self._set_log)
         self.run_list.itemChanged.connect(lambda _i: self._draw_comparison())
         self._set_smoothing(self.smoothing.value())
         self._hover = [pg.SignalProxy(p.scene().sigMouseMoved, rateLimit=30, slot=lambda ev, p=p: self._on_hover(p, ev))
@@ -122,6 +124,41 @@ class CurvesView(QWidget):
             s.clear()
         self.rows = []
         self.dirty = True
+        self.x_span = None
+        self._loss_range = None
+        self._apply_ranges()
+
+    def start_run(self, e: dict) -> None:
+        """A run_started event: fix the x axes to the whole run so that they are not redrawn per frame."""
+        self.x_span = {"step": float(e["epochs"] * e["steps_per_epoch"]), "epoch": float(e["epochs"])}
+        self._apply_ranges()
+
+    def _apply_ranges(self) -> None:
+        for p in (self.loss_plot, self.acc_plot):
+            if self.x_span is None:
+                p.enableAutoRange(axis="x")
+            elif self.per_epoch:
+                p.setXRange(0.8, max(self.x_span["epoch"], 1) + 0.2, padding=0)
+            else:
+                p.setXRange(0, self.x_span["step"], padding=0.01)
+        if self.x_span is None or self.log_scale.isChecked():
+            self.loss_plot.enableAutoRange(axis="y")
+            self._loss_range = None
+
+    def _fit_loss_range(self, ys: list[np.ndarray]) -> None:
+        """Move the loss axis only when the data leaves it or fills less than half of it."""
+        if self.x_span is None or self.log_scale.isChecked():
+            return
+        finite = [y[np.isfinite(y)] for y in ys if len(y)]
+        finite = [f for f in finite if len(f)]
+        if not finite:
+            return
+        lo, hi = min(float(f.min()) for f in finite), max(float(f.max()) for f in finite)
+        old = self._loss_range
+        span = max(hi - lo, 1e-6)
+        if old is None or lo < old[0] or hi > old[1] or (old[1] - old[0]) > 2.5 * span:
+            self._loss_range = (max(0.0, lo - 0.15 * span), hi + 0.15 * span)
+            self.loss_plot.setYRange(*self._loss_range, padding=0)
 
     def add_step(self, e: dict) -> None:
         self.series["step_loss"].append(e["step"], e.get("loss"))
@@ -161,9 +198,19 @@ class CurvesView(QWidget):
         else:
             pairs = (("loss", "step_loss"), ("acc", "step_acc"), ("val_loss", "val_loss_step"),
                      ("val_acc", "val_acc_step"))
+        loss_ys = []
         for item, key in pairs:
             x, y = s[key].data(smoothed=key.startswith("step"))
             it[item].setData(x, y, skipFiniteCheck=True)
+            if item in ("loss", "val_loss"):
+                loss_ys.append(y)
+        self._fit_loss_range(loss_ys)
+
+    def _set_log(self, on: bool) -> None:
+        self.loss_plot.setLogMode(y=on)
+        self._loss_range = None
+        self._apply_ranges()
+        self.refresh()
 
     def _set_smoothing(self, value: float) -> None:
         for key in ("step_loss", "step_acc"):
@@ -174,10 +221,10 @@ class CurvesView(QWidget):
         unit = "epoch" if self.per_epoch else "step"
         for p in (self.loss_plot, self.acc_plot):
             p.getPlotItem().setLabel("bottom", unit)
+        self._loss_range = None
+        self._apply_ranges()
         self.refresh()
         self._draw_comparison()
-        for p in (self.loss_plot, self.acc_plot):
-            p.enableAutoRange(axis="x")
 
     # ---- hover read-out ---------------------------------------------------------------------------------
     def _on_hover(self, plot, ev) -> None:

@@ -4,7 +4,7 @@ prediction). A view only: TrainingSession (session.py) feeds it."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QProgressBar, QTabWidget, QToolButton,
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QTabWidget, QToolButton,
                                QVBoxLayout, QWidget)
 
 from .curves import CurvesView
@@ -46,6 +46,8 @@ class TrainingDashboard(QWidget):
         self.progress.setMinimumWidth(160)
         bar.addWidget(self.progress, 1)
         self.progress_text = QLabel("Press Train (F5) to train this network")
+        self.progress_text.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)  # no relayout per update
+        self.progress_text.setMinimumWidth(420)
         bar.addWidget(self.progress_text, 2)
         self.device_label = QLabel("")
         self.device_label.setToolTip("The device the last run trained on")

@@ -23,7 +23,7 @@ def plot_widget(title: str = "", left: str = "", bottom: str = "") -> pg.PlotWid
         item.setLabel("left", left, color=fg)
     if bottom:
         item.setLabel("bottom", bottom, color=fg)
-    item.showGrid(x=True, y=True, alpha=0.15)
+    # no grid: a grid belongs to the axis items, so every curve update would repaint them (slow text)
     item.setMenuEnabled(False)
     return w
 

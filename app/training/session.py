@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from .dashboard import TrainingDashboard
 from .worker import TrainingWorker
 
-TICK_MS = 50
+TICK_MS = 50  # 20 refreshes a second at most
 
 
 class TrainingSession(QObject):
@@ -23,7 +23,7 @@ class TrainingSession(QObject):
         self.window, self.doc = window, window.doc
         self.worker: TrainingWorker | None = None
         self.run_project = None  # the project the running run's results go to
-        self.mode = os.environ.get("NETCANVAS_WORKER", "thread")
+        self.mode = os.environ.get("NETCANVAS_WORKER", "process")  # bench/gui_responsiveness.py: faster, no GIL sharing
         self.extra_overrides: dict = {}
         self.auto_evaluate = True
         self.frames = 0  # curve refreshes (bench)
@@ -149,6 +149,7 @@ class TrainingSession(QObject):
                 maps = e
             elif kind == "run_started":
                 d.show_started(e)
+                d.curves.start_run(e)
                 d.status.setText(f"Training {e['task']} on {e['device']} ({e['precision']})")
             elif kind == "paused":
                 d.status.setText(f"Paused at epoch {e['epoch']}, step {e['step']:,}: press Resume (F5) to go on")
@@ -164,7 +165,7 @@ class TrainingSession(QObject):
             d.show_step(last_step)
         if maps is not None:
             d.feature_maps.show_maps(maps["maps"], maps.get("step"))
-        if d.curves.dirty:
+        if d.curves.dirty and (d.curves.isVisible() or self.worker.result is not None):
             d.curves.refresh()
             self.frames += 1
 

@@ -1,0 +1,160 @@
+"""GUI responsiveness while LeNet-5 trains at full speed on full Fashion-MNIST, in one run:
+
+    QT_QPA_PLATFORM=offscreen python bench/gui_responsiveness.py [--epochs 3] [--modes thread,process]
+
+1. headless: the runtime's Trainer alone (as `netcanvas train` runs it), same settings;
+2. for each worker mode: the editor window with the Training tab open, live curves and C1's
+   feature maps on, training started with the Train action. Measured: a 10 ms QTimer heartbeat
+   in the GUI thread (p99 and max interval), curve frames actually painted per second, training
+   throughput (samples/s over the warm epoch 2, from the step events' clocks) against the
+   headless figure, and how long Stop takes to end the run (Stop pressed -> 'stopped' event
+   shown in the GUI) during epoch 3.
+Each figure is printed as `bench: <figure> = <value> <unit>`.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+EXAMPLE = "lenet5-classic"
+
+
+def settings(epochs: int) -> dict:
+    return {"dataset": {"name": "fashion-mnist", "val_fraction": 0.1}, "epochs": epochs, "batch_size": 128,
+            "log_every": 1, "early_stopping": {"enabled": False}, "device": "auto"}
+
+
+def epoch_rate(steps: list[dict], batch: int, epoch: int = 2) -> float:
+    """Training samples per second within one epoch, from the step events' own clocks."""
+    ev = [e for e in steps if e["epoch"] == epoch]
+    if len(ev) < 2:
+        raise SystemExit(f"too few step events in epoch {epoch}")
+    return (ev[-1]["step"] - ev[0]["step"]) * batch / (ev[-1]["elapsed_s"] - ev[0]["elapsed_s"])
+
+
+def headless(epochs: int) -> float:
+    from projects.dlproj import read_project
+    from projects.examples import example_path
+    from runtime.trainer import Trainer
+
+    project, _ = read_project(example_path(EXAMPLE))
+    steps: list[dict] = []
+    result = Trainer(project, settings(epochs), [lambda e: e["event"] == "step" and steps.append(e)]).run()
+    assert result.status == "finished", result.reason
+    return epoch_rate(steps, 128)
+
+
+def percentile(values, q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
+
+
+def in_editor(mode: str, epochs: int) -> dict:
+    from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.main_window import MainWindow, make_app, release_clipboard
+
+    app = make_app()
+    window = MainWindow(recovery_dir=Path(os.environ.get("TMPDIR", "/tmp")) / "netcanvas-bench-recovery")
+    window.ask_save_changes = lambda: "discard"
+    window.open_example(EXAMPLE)
+    window.resize(1500, 940)
+    window.show()
+    session, d = window.training, window.training.dashboard
+    session.mode, session.auto_evaluate = mode, False
+    session.extra_overrides = settings(epochs)
+    window.select_node(next(i for i, n in window.doc.graph.nodes.items() if n.name == "C1"))
+    for _ in range(20):
+        app.processEvents()
+
+    class PaintCounter(QObject):
+        count = 0
+
+        def eventFilter(self, obj, ev):
+            if ev.type() == QEvent.Paint:
+                PaintCounter.count += 1
+            return False
+
+    counter = PaintCounter()
+    d.curves.loss_plot.viewport().installEventFilter(counter)
+    beats: list[float] = []
+    heart = QTimer()
+    heart.setInterval(10)
+    heart.timeout.connect(lambda: beats.append(time.perf_counter()))
+    steps: list[dict] = []
+    original_add = d.curves.add_step
+
+    def add_step(e):
+        steps.append(e)
+        original_add(e)
+
+    d.curves.add_step = add_step
+    marks: dict = {}
+
+    def watch():  # checked 10 times a second from the event loop, like a user would act
+        now = time.perf_counter()
+        if "t0" not in marks and steps:
+            heart.start()
+            marks.update(t0=now, paints0=PaintCounter.count, frames0=session.frames)
+        elif "end" not in marks and steps and steps[-1]["epoch"] >= 3:
+            marks.update(end=now, paints=PaintCounter.count - marks["paints0"], beats=len(beats),
+                         frames=session.frames - marks["frames0"])
+        elif "end" in marks and "stop" not in marks and now - marks["end"] > 1.0:
+            marks["stop"] = now
+            session.stop()
+        if not session.running:
+            loop.quit()
+
+    loop = QEventLoop()
+    poll = QTimer()
+    poll.setInterval(100)
+    poll.timeout.connect(watch)
+    poll.start()
+    window.actions["train"].trigger()
+    loop.exec()
+    poll.stop()
+    t0, measuring_end, paints, n_beats = marks["t0"], marks["end"], marks["paints"], marks["beats"]
+    heart.stop()
+    gaps = [(b - a) * 1000 for a, b in zip(beats[:n_beats], beats[1:n_beats])]
+    out = {"rate": epoch_rate(steps, 128), "p99": percentile(gaps, 99), "max": max(gaps),
+           "fps": paints / (measuring_end - t0), "stop": session.stop_latency,
+           "ticks": marks["frames"] / (measuring_end - t0)}
+    window.doc.undo_stack.setClean()
+    window.doc._forced_modified = False
+    window.close()
+    window.deleteLater()
+    app.processEvents()
+    release_clipboard()
+    return out
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--epochs", type=int, default=3, help="epochs per run (>= 3: epoch 2 is measured, Stop in 3)")
+    p.add_argument("--modes", default="thread,process", help="worker modes to measure")
+    args = p.parse_args()
+    import torch
+
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads, "
+          f"CUDA: {torch.cuda.get_device_name() if torch.cuda.is_available() else 'none'}", flush=True)
+    base = headless(2)
+    print(f"bench: headless throughput = {base:.0f} samples/s", flush=True)
+    for mode in args.modes.split(","):
+        r = in_editor(mode, max(3, args.epochs))
+        print(f"bench: editor throughput ({mode} worker) = {r['rate']:.0f} samples/s")
+        print(f"bench: editor/headless throughput ({mode} worker) = {r['rate'] / base:.2f} x")
+        print(f"bench: heartbeat p99 interval ({mode} worker) = {r['p99']:.1f} ms")
+        print(f"bench: heartbeat max interval ({mode} worker) = {r['max']:.1f} ms")
+        print(f"bench: curve frames painted ({mode} worker) = {r['fps']:.1f} fps")
+        print(f"bench: stop latency ({mode} worker) = {r['stop']:.3f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
