@@ -34,7 +34,19 @@ def child_main(project_bytes: bytes, overrides: dict, events, commands, watch: t
             else:
                 getattr(control, cmd)()
 
+    def orphaned():  # the editor was killed: stop (no one will read the results) and leave
+        import multiprocessing
+        import time
+
+        parent = multiprocessing.parent_process()
+        if parent is not None:
+            parent.join()
+            control.stop()
+            time.sleep(3)
+            os._exit(0)
+
     threading.Thread(target=listen, daemon=True).start()
+    threading.Thread(target=orphaned, daemon=True).start()
     try:
         project, _ = loads_project(project_bytes)
         from runtime.trainer import Trainer

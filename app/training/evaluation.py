@@ -97,7 +97,7 @@ class EvaluationView(QWidget):
         self.heat.addItem(self.heat_item)
         self.heat.getPlotItem().invertY(True)
         self.heat.getPlotItem().setLabel("left", "true class")
-        self.heat.getPlotItem().setLabel("bottom", "predicted class")
+        self.heat.getPlotItem().setLabel("bottom", "predicted class (number)")
         self.heat.getPlotItem().setAspectLocked(True)
         self.count_items: list[pg.TextItem] = []
         self.table = QTableWidget(0, 5)
@@ -183,9 +183,9 @@ class EvaluationView(QWidget):
                 t.setPos(c, r)
                 self.heat.addItem(t)
                 self.count_items.append(t)
-        ticks = [list(enumerate(classes))]
-        self.heat.getPlotItem().getAxis("bottom").setTicks(ticks)
-        self.heat.getPlotItem().getAxis("left").setTicks(ticks)
+        # names on the left, their numbers below (long names side by side would overlap)
+        self.heat.getPlotItem().getAxis("bottom").setTicks([[(i, str(i)) for i in range(len(classes))]])
+        self.heat.getPlotItem().getAxis("left").setTicks([[(i, f"{name} ({i})") for i, name in enumerate(classes)]])
         self.heat.getPlotItem().setRange(xRange=(-0.5, cm.shape[1] - 0.5), yRange=(-0.5, cm.shape[0] - 0.5),
                                          padding=0)
 

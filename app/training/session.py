@@ -96,6 +96,9 @@ class TrainingSession(QObject):
         self._update_actions()
         self.window.bottom.setCurrentWidget(d)
         self.window.bottom_dock.show()
+        dock, tall = self.window.bottom_dock, int(self.window.height() * 0.45)
+        if dock.height() < tall and not dock.isFloating():  # room for the live curves
+            self.window.resizeDocks([dock], [tall], Qt.Vertical)
         self.worker.start()
         self.timer.start()
         return True
