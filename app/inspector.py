@@ -128,7 +128,8 @@ class Inspector(QScrollArea):
                 param = dataset_choice(param, get_setting(self.doc.project.training, sec, param.name))
             row = _Row(form, param, self._commit_training)
             row.section = sec
-            row.show(get_setting(self.doc.project.training, sec, param.name))
+            value = get_setting(self.doc.project.training, sec, param.name)
+            row.show(param.default if value is None else value)
             self.rows[(sec, param.name)] = row
         self.info.setText("")
 

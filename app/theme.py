@@ -52,6 +52,9 @@ def canvas_colors() -> dict[str, QColor]:
             "port": pick("#c8ccd3", "#59606b"), "port_ok": pick("#58c27d", "#2e9b57")}
 
 
+ICON_SIZES = (16, 20, 24, 32, 48)
+
+
 @lru_cache(maxsize=None)
 def icon(name: str) -> QIcon:
     """A qtawesome icon; a name missing from the font falls back to a plain square (no warning)."""
@@ -60,7 +63,13 @@ def icon(name: str) -> QIcon:
     color = "#d0d3d8" if is_dark() else "#3b3f46"
     for candidate in (name, "mdi6.square-outline"):
         try:
-            return qta.icon(candidate, color=color)
+            glyph = qta.icon(candidate, color=color)
         except Exception:  # qtawesome raises for unknown names
             continue
+        # qtawesome paints its font glyph at every paint; rendered once into pixmaps, an icon costs
+        # a blit (toolbars repaint around live training views many times a second)
+        out = QIcon()
+        for size in ICON_SIZES:
+            out.addPixmap(glyph.pixmap(size, size))
+        return out
     return QIcon()

@@ -213,3 +213,11 @@ def test_generator_expands_to_show_its_inner_layers(window):
     assert item.boundingRect().height() > closed
     window.scene.toggle_expanded(gen.id)
     assert not item.expanded and not item._inner
+
+
+def test_training_inspector_shows_defaults_for_missing_settings(window):
+    """A project whose training.json lacks keys (a hand-edited file) still shows its settings."""
+    window.doc.project.training["dataset"] = {"name": "xor"}
+    window.inspector.show_selection([])
+    row = window.inspector.rows[("dataset", "val_fraction")]
+    assert row.param.default == 0.1

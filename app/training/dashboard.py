@@ -3,6 +3,8 @@ use, a banner for edits made during a run, and the live views (curves, feature m
 prediction). A view only: TrainingSession (session.py) feeds it."""
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QTabWidget, QToolButton,
                                QVBoxLayout, QWidget)
@@ -12,6 +14,7 @@ from .evaluation import EvaluationView
 from .feature_maps import FeatureMapView
 from .prediction import PredictionView
 
+PROGRESS_INTERVAL_S = 0.25
 DEVICES = (("Auto", "auto"), ("CPU", "cpu"), ("CUDA GPU", "cuda"), ("Apple MPS", "mps"))
 
 
@@ -44,6 +47,7 @@ class TrainingDashboard(QWidget):
         self.progress.setValue(0)
         self.progress.setFormat("%p%")
         self.progress.setMinimumWidth(160)
+        self._last_progress = 0.0
         bar.addWidget(self.progress, 1)
         self.progress_text = QLabel("Press Train (F5) to train this network")
         self.progress_text.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)  # no relayout per update
@@ -85,6 +89,7 @@ class TrainingDashboard(QWidget):
         self.device.setCurrentIndex(max(i, 0))
 
     def show_started(self, e: dict) -> None:
+        self._last_progress = 0.0
         self.progress.setRange(0, max(1, e["epochs"] * e["steps_per_epoch"]))
         self.progress.setValue(0)
         self.device_label.setText(f"on {e['device']}")
@@ -93,6 +98,12 @@ class TrainingDashboard(QWidget):
         self.epochs = e["epochs"]
 
     def show_step(self, e: dict) -> None:
+        # QProgressBar.setValue repaints synchronously (with the buttons beside it): a few times a
+        # second is plenty for a person and keeps the GUI's share of the CPU off the training
+        now = time.monotonic()
+        if now - self._last_progress < PROGRESS_INTERVAL_S and e["step"] < e["total_steps"]:
+            return
+        self._last_progress = now
         self.progress.setValue(min(e["step"], self.progress.maximum()))
         self.progress_text.setText(f"epoch {e['epoch']}/{getattr(self, 'epochs', '?')} · step {e['step']:,}/"
                                    f"{e['total_steps']:,} · {e['samples_per_s']:,.0f} samples/s · "
