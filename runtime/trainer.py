@@ -214,6 +214,8 @@ class Trainer:
                     self.emit("step", **record)
                     self._keep_step(record)
                     self._maybe_snapshot(global_step)
+            if self.control.stopping:  # before validation, which would delay the stop by a full pass
+                return "stopped", f"stopped by the user at the end of epoch {epoch}"
             if schedule:
                 schedule.after_epoch()
             train_stats = ep_acc.read_and_reset()
