@@ -139,23 +139,21 @@ class Inspector(QScrollArea):
         if node is None:
             return
         current = node.params.get(row.param.name)
-        reason = str(value) if isinstance(value, NotANumber) else row.param.check(value)
-        if reason:
-            row.refuse(reason, current)
-            return
-        row.error.hide()
-        if value != current:
-            self.doc.undo_stack.push(commands.SetParam(self.doc, self.node_id, row.param.name, value))
+        self._commit(row, value, current, lambda: commands.SetParam(self.doc, self.node_id, row.param.name, value))
 
     def _commit_training(self, row: _Row, value) -> None:
         current = get_setting(self.doc.project.training, row.section, row.param.name)
+        self._commit(row, value, current, lambda: commands.SetTraining(self.doc, row.section, row.param.name, value))
+
+    def _commit(self, row: _Row, value, current, make_command) -> None:
+        """Refuse an invalid value in place with its reason; push one undo step for a changed one."""
         reason = str(value) if isinstance(value, NotANumber) else row.param.check(value)
         if reason:
             row.refuse(reason, current)
             return
         row.error.hide()
         if value != current:
-            self.doc.undo_stack.push(commands.SetTraining(self.doc, row.section, row.param.name, value))
+            self.doc.undo_stack.push(make_command())
 
     def _rename(self) -> None:
         node = self.doc.graph.nodes.get(self.node_id)
