@@ -1,6 +1,6 @@
 """GUI responsiveness while LeNet-5 trains at full speed on full Fashion-MNIST, in one run:
 
-    QT_QPA_PLATFORM=offscreen python bench/gui_responsiveness.py [--epochs 3] [--modes thread,process]
+    QT_QPA_PLATFORM=offscreen python bench/gui_responsiveness.py [--epochs 3] [--modes process,thread] [--rounds 2]
 
 1. headless: the runtime's Trainer alone (as `netcanvas train` runs it), same settings;
 2. for each worker mode: the editor window with the Training tab open, live curves and C1's
@@ -9,6 +9,10 @@
    throughput (samples/s over the warm epoch 2, from the step events' clocks) against the
    headless figure, and how long Stop takes to end the run (Stop pressed -> 'stopped' event
    shown in the GUI) during epoch 3.
+Headless and editor runs alternate (``--rounds`` editor runs, a headless run before and after
+each): each editor run is compared with the mean of its two neighbours, so that a shared machine
+drifting during the run does not decide the ratio. Reported: the median ratio and throughput, the
+worst heartbeat, frame rate and stop latency over the rounds.
 Each figure is printed as `bench: <figure> = <value> <unit>`.
 """
 from __future__ import annotations
@@ -16,10 +20,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("XDG_CONFIG_HOME", tempfile.mkdtemp())  # window layout not saved into the user's settings
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 EXAMPLE = "lenet5-classic"
@@ -138,22 +144,33 @@ def in_editor(mode: str, epochs: int) -> dict:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--epochs", type=int, default=3, help="epochs per run (>= 3: epoch 2 is measured, Stop in 3)")
-    p.add_argument("--modes", default="thread,process", help="worker modes to measure")
+    p.add_argument("--modes", default="process,thread", help="worker modes to measure")
+    p.add_argument("--rounds", type=int, default=2, help="editor runs per mode, each between two headless runs")
     args = p.parse_args()
+    import statistics
+
     import torch
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads, "
           f"CUDA: {torch.cuda.get_device_name() if torch.cuda.is_available() else 'none'}", flush=True)
-    base = headless(2)
-    print(f"bench: headless throughput = {base:.0f} samples/s", flush=True)
+    bases = [headless(2)]
     for mode in args.modes.split(","):
-        r = in_editor(mode, max(3, args.epochs))
-        print(f"bench: editor throughput ({mode} worker) = {r['rate']:.0f} samples/s")
-        print(f"bench: editor/headless throughput ({mode} worker) = {r['rate'] / base:.2f} x")
-        print(f"bench: heartbeat p99 interval ({mode} worker) = {r['p99']:.1f} ms")
-        print(f"bench: heartbeat max interval ({mode} worker) = {r['max']:.1f} ms")
-        print(f"bench: curve frames painted ({mode} worker) = {r['fps']:.1f} fps")
-        print(f"bench: stop latency ({mode} worker) = {r['stop']:.3f} s", flush=True)
+        runs = []
+        for _ in range(max(1, args.rounds)):
+            r = in_editor(mode, max(3, args.epochs))
+            bases.append(headless(2))
+            r["ratio"] = r["rate"] / statistics.mean(bases[-2:])
+            runs.append(r)
+            print(f"  {mode}: editor {r['rate']:.0f} samples/s, headless {bases[-2]:.0f} / {bases[-1]:.0f}, "
+                  f"ratio {r['ratio']:.3f}", flush=True)
+        med = lambda k: statistics.median(r[k] for r in runs)  # noqa: E731
+        print(f"bench: headless throughput = {statistics.median(bases):.0f} samples/s")
+        print(f"bench: editor throughput ({mode} worker) = {med('rate'):.0f} samples/s")
+        print(f"bench: editor/headless throughput ({mode} worker) = {med('ratio'):.2f} x")
+        print(f"bench: heartbeat p99 interval ({mode} worker) = {max(r['p99'] for r in runs):.1f} ms")
+        print(f"bench: heartbeat max interval ({mode} worker) = {max(r['max'] for r in runs):.1f} ms")
+        print(f"bench: curve frames painted ({mode} worker) = {min(r['fps'] for r in runs):.1f} fps")
+        print(f"bench: stop latency ({mode} worker) = {max(r['stop'] for r in runs):.3f} s", flush=True)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout
                                QListWidgetItem, QPushButton, QSplitter, QVBoxLayout, QWidget)
 
 from ..theme import icon
-from .plots import COLORS, curve, plot_widget
+from .plots import COLORS, cache_static_parts, curve, plot_widget
 from .series import Series
 
 CSV_FIELDS = ("kind", "epoch", "step", "loss", "accuracy", "val_loss", "val_accuracy", "lr")
@@ -51,6 +51,7 @@ class CurvesView(QWidget):
         self._loss_range: tuple[float, float] | None = None
         self.runs: list[dict] = []
         self.compare_items: list = []
+        self._drawn: dict[str, tuple[str, int]] = {}  # plot item -> (series, version) it shows
         self.dirty = False
         self._build()
 
@@ -77,12 +78,14 @@ class CurvesView(QWidget):
         self.loss_plot = plot_widget("Loss", bottom="step")
         self.acc_plot = plot_widget("Accuracy", bottom="step")
         self.acc_plot.setYRange(0, 1)
-        for p in (self.loss_plot, self.acc_plot):
-            p.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        # legends where the curves are not: loss falls from the top left, accuracy rises to the top right
+        for p, corner in ((self.loss_plot, (-10, 10)), (self.acc_plot, (-10, -10))):
+            p.addLegend(offset=corner, labelTextSize="8pt")
+            cache_static_parts(p)
         self.items = {
-            "loss": curve(self.loss_plot, COLORS[0], "train"),
+            "loss": curve(self.loss_plot, COLORS[0], "train", width=1, antialias=True),
             "val_loss": curve(self.loss_plot, COLORS[1], "validation", symbol="o"),
-            "acc": curve(self.acc_plot, COLORS[0], "train"),
+            "acc": curve(self.acc_plot, COLORS[0], "train", width=1, antialias=True),
             "val_acc": curve(self.acc_plot, COLORS[1], "validation", symbol="o"),
         }
         self.plots = QWidget()
@@ -201,7 +204,9 @@ class CurvesView(QWidget):
         loss_ys = []
         for item, key in pairs:
             x, y = s[key].data(smoothed=key.startswith("step"))
-            it[item].setData(x, y, skipFiniteCheck=True)
+            if self._drawn.get(item) != (key, s[key].version):  # validation changes once an epoch
+                it[item].setData(x, y, skipFiniteCheck=True)
+                self._drawn[item] = (key, s[key].version)
             if item in ("loss", "val_loss"):
                 loss_ys.append(y)
         self._fit_loss_range(loss_ys)
@@ -221,6 +226,9 @@ class CurvesView(QWidget):
         unit = "epoch" if self.per_epoch else "step"
         for p in (self.loss_plot, self.acc_plot):
             p.getPlotItem().setLabel("bottom", unit)
+        for key in ("loss", "acc"):  # per step: dense, a thin line is cheap; per epoch: few points, bold
+            pen = pg.mkPen(COLORS[0], width=2 if self.per_epoch else 1)
+            self.items[key].setPen(pen)
         self._loss_range = None
         self._apply_ranges()
         self.refresh()

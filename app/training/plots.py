@@ -28,13 +28,29 @@ def plot_widget(title: str = "", left: str = "", bottom: str = "") -> pg.PlotWid
     return w
 
 
+def cache_static_parts(plot: pg.PlotWidget) -> None:
+    """Paint axes, title and legend from pixmaps kept by Qt: a live curve repaints the view about
+    20 times a second, and these parts change only when the range or the legend does."""
+    from PySide6.QtWidgets import QGraphicsItem
+
+    item = plot.getPlotItem()
+    parts = [item.getAxis(name) for name in ("left", "bottom")] + [item.titleLabel]
+    if item.legend is not None:
+        parts.append(item.legend)
+    for part in parts:
+        part.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+
+
 def curve(plot: pg.PlotWidget, color: str, name: str | None = None, width: float = 2.0, style=None,
-          symbol: str | None = None) -> pg.PlotDataItem:
-    """A curve item made once and fed with setData: no finite check, clipped, peak-downsampled."""
+          symbol: str | None = None, antialias: bool = False) -> pg.PlotDataItem:
+    """A curve item made once and fed with setData: no finite check, clipped, peak-downsampled.
+
+    Dense live curves should use ``width=1``: Qt strokes wider pens about ten times slower, and
+    that time is taken from the trainer on a small machine."""
     from PySide6.QtCore import Qt
 
     pen = pg.mkPen(color, width=width, style=style or Qt.SolidLine)
-    item = plot.plot([], [], pen=pen, name=name, antialias=False, skipFiniteCheck=True,
+    item = plot.plot([], [], pen=pen, name=name, antialias=antialias, skipFiniteCheck=True,
                      symbol=symbol, symbolSize=6, symbolBrush=color, symbolPen=None)
     item.setClipToView(True)
     item.setDownsampling(auto=True, method="peak")

@@ -13,12 +13,14 @@ class Series:
         self.y = np.empty(capacity)
         self.s = np.empty(capacity)  # smoothed y
         self.n = 0
+        self.version = 0  # bumped on every change: views redraw only the series that changed
         self.alpha = 0.0  # smoothing: 0 = raw, 0.99 = very smooth
         self._ema = math.nan
         self._debias = 0.0
 
     def clear(self) -> None:
         self.n = 0
+        self.version += 1
         self._ema, self._debias = math.nan, 0.0
 
     def append(self, x: float, y: float | None) -> None:
@@ -33,6 +35,7 @@ class Series:
         self.x[self.n], self.y[self.n] = x, y
         self.s[self.n] = self._smooth(float(y))
         self.n += 1
+        self.version += 1
 
     def _smooth(self, y: float) -> float:
         if not math.isfinite(y):
@@ -44,6 +47,7 @@ class Series:
 
     def set_smoothing(self, alpha: float) -> None:
         self.alpha = float(alpha)
+        self.version += 1
         self._ema, self._debias = math.nan, 0.0
         for i in range(self.n):
             self.s[i] = self._smooth(float(self.y[i]))

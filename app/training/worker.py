@@ -104,14 +104,16 @@ class TrainingWorker:
     # ---- GUI side -------------------------------------------------------------------------------
     def drain(self, limit: int = 10_000) -> list[dict]:
         """Every event waiting now (the GUI thread calls this from its timer; never blocks)."""
-        out = []
-        for _ in range(limit):
+        out, received = [], []
+        while len(received) < limit:
             try:
-                event = self.events.get_nowait()
+                item = self.events.get_nowait()
             except queue.Empty:
                 break
             except (EOFError, OSError):  # the child's end of the pipe went away
                 break
+            received.extend(item if isinstance(item, list) else (item,))  # the child sends batches
+        for event in received:
             if event.get("event") == "_done" and "result" not in event:
                 event = {"event": "_done", "result": RunResult(event["status"], event["reason"], event["run"],
                                                                event["weights"], event["checkpoint"])}
@@ -127,9 +129,11 @@ class TrainingWorker:
         return out
 
     def _reap(self) -> None:
+        """Let the child exit, and wait for it off the GUI thread: a process takes ~0.5 s to
+        tear torch down, which would freeze the window at the end of every run."""
         if self._process is not None:
             self._commands.put(("quit", None))
-            self._process.join(5)
+            threading.Thread(target=_join_or_kill, args=(self._process,), daemon=True).start()
 
     @property
     def running(self) -> bool:
@@ -143,3 +147,10 @@ class TrainingWorker:
             return True
         target.join(None if deadline is None else max(0.0, deadline - time.perf_counter()))
         return not target.is_alive()
+
+
+def _join_or_kill(process, timeout: float = 30.0) -> None:
+    process.join(timeout)
+    if process.is_alive():  # stuck in a driver call: it has already sent its results
+        process.kill()
+        process.join(5)
