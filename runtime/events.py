@@ -1,8 +1,8 @@
 """Training events: plain records (dicts with an ``event`` key) that a GUI worker, a progress
 bar and a JSON log all consume, and RunControl, through which any thread pauses or stops a run.
 
-Kinds: run_started, step, epoch, validation, feature_maps, checkpoint, paused, resumed,
-finished, stopped, failed. Every record has ``event`` and ``time``; feature_maps records carry
+Kinds: run_started, step, epoch, validation, feature_maps, gradients, checkpoint, paused,
+resumed, finished, stopped, failed. Every record has ``event`` and ``time``; feature_maps records carry
 numpy arrays (the JSON log writes their shapes only).
 """
 from __future__ import annotations
@@ -30,6 +30,7 @@ class RunControl:
         self._running = threading.Event()
         self._running.set()
         self.feature_blocks: tuple[str, ...] = ()  # node ids whose activations the GUI wants
+        self.gradient_norms = False  # send per-block gradient norms (a few times a second)
 
     def stop(self) -> None:
         self._stop.set()
@@ -56,6 +57,10 @@ class RunControl:
     def watch(self, node_ids: Iterable[str]) -> None:
         """Choose the blocks whose feature maps are sent (takes effect at the next snapshot)."""
         self.feature_blocks = tuple(node_ids)
+
+    def watch_gradients(self, on: bool = True) -> None:
+        """Send ``gradients`` events (per-block gradient norms) while the run goes."""
+        self.gradient_norms = bool(on)
 
 
 class JsonLogSink:

@@ -1,5 +1,5 @@
-"""What the trainer keeps while it runs: weight copies (last finite, best) and feature-map
-snapshots of chosen blocks for a fixed sample, at a bounded rate."""
+"""What the trainer keeps while it runs: weight copies (last finite, best), feature-map
+snapshots of chosen blocks for a fixed sample and per-block gradient norms, at bounded rates."""
 from __future__ import annotations
 
 import time
@@ -94,6 +94,46 @@ class FeatureSnapshots:
     def _trim(self, t: torch.Tensor) -> torch.Tensor:
         """At most ``max_maps`` feature maps of an image-like activation; vectors up to 4096 values."""
         return t[: self.max_maps] if t.dim() >= 2 else t[:4096]
+
+
+class GradientNorms:
+    """The L2 norm of each block's parameter gradients after the last update (all of a block's
+    parameters together), at most ``max_per_s`` times a second: one fused norm and one read.
+
+    Shrinking norms from the head towards the input are the picture of vanishing gradients. The
+    norms are those the optimizer used, so after any gradient clipping."""
+
+    def __init__(self, compiled: CompiledModel, max_per_s: float = 2.0):
+        self.groups: list[tuple[str, list[torch.nn.Parameter]]] = []
+        for nid, name in compiled.module_names.items():
+            if nid in compiled.input_ids:
+                continue
+            params = [p for p in compiled.module.get_submodule(name).parameters() if p.requires_grad]
+            if params:
+                self.groups.append((nid, params))
+        self.min_interval = 1.0 / max_per_s
+        self.last = 0.0
+
+    @torch.no_grad()
+    def take(self, force: bool = False) -> dict[str, float] | None:
+        """{node id: gradient norm} in forward order, or None when rate-limited or no gradients yet."""
+        now = time.perf_counter()
+        if not self.groups or (not force and now - self.last < self.min_interval):
+            return None
+        self.last = now
+        grads, owners = [], []
+        for nid, params in self.groups:
+            for p in params:
+                if p.grad is not None:
+                    grads.append(p.grad.detach())
+                    owners.append(nid)
+        if not grads:
+            return None
+        squares = torch.stack([n.float() ** 2 for n in torch._foreach_norm(grads)]).cpu().tolist()
+        totals: dict[str, float] = {}
+        for nid, sq in zip(owners, squares):
+            totals[nid] = totals.get(nid, 0.0) + sq
+        return {nid: totals[nid] ** 0.5 for nid, _ in self.groups if nid in totals}
 
 
 def _grab(store: dict, nid: str):

@@ -22,7 +22,7 @@ from .compiler import CompileError, compile_graph
 from .devices import DeviceError, autocast_dtype, device_label, free_memory, is_out_of_memory, pick_device
 from .events import Event, RunControl, make_event
 from .optim import Schedule
-from .snapshots import FeatureSnapshots, WeightKeeper
+from .snapshots import FeatureSnapshots, GradientNorms, WeightKeeper
 from .data.augment import apply_augmentation
 from .tasks import TaskContext, TaskError, make_task, resolve_task
 from .weights import state_to_bytes
@@ -116,6 +116,7 @@ class Trainer:
         self.keeper = WeightKeeper(self.compiled.module)
         self.snapshots = FeatureSnapshots(self.compiled, data.val.x[:1] if len(data.val.x) else data.train.x[:1],
                                           self.device, self.channels_last)
+        self.gradients = GradientNorms(self.compiled)
         return self._loop(data, task_name, amp)
 
     def _load_data(self):
@@ -299,12 +300,15 @@ class Trainer:
             del steps[1::2]
 
     def _maybe_snapshot(self, step: int, force: bool = False) -> None:
-        blocks = self.control.feature_blocks
-        if not blocks or self.rank:
+        if self.rank:
             return
-        maps = self.snapshots.take(blocks, force)
+        blocks = self.control.feature_blocks
+        maps = self.snapshots.take(blocks, force) if blocks else None
         if maps:
             self.emit("feature_maps", step=step, maps=maps)
+        norms = self.gradients.take() if self.control.gradient_norms and not force else None
+        if norms:
+            self.emit("gradients", step=step, norms=norms)
 
     # ---- the end ------------------------------------------------------------------------
     def _finish(self, status: str, reason: str) -> TrainResult:

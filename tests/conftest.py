@@ -21,6 +21,7 @@ def window(qtbot, tmp_path):
     w.ask_save_changes = lambda: "discard"
     w.errors = []
     w.show_error = w.errors.append
+    w.training.ask_stop_on_close = lambda: True  # a test failing mid-run must not leave a modal box up
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)

@@ -56,6 +56,14 @@ def test_train_pause_resume_stop_evaluate_predict(window, qtbot, tmp_path):
     assert window.actions["resume"].isEnabled()
     click(qtbot, window, "resume")
     qtbot.waitUntil(lambda: d.curves.point_count() > frozen, timeout=10_000)
+    # gradient norms per block with parameters, in forward order, drawn while the tab is shown
+    d.tabs.setCurrentWidget(d.gradients)
+    qtbot.waitUntil(lambda: d.gradients.step is not None and not d.gradients.dirty, timeout=10_000)
+    assert [d.gradients.names[n] for n in d.gradients.order] == ["C1", "S2", "C3", "S4", "C5", "F6", "Output"]
+    assert len(d.gradients.bars.opts["height"]) == 7 and all(h > 0 for h in d.gradients.bars.opts["height"])
+    assert d.gradients.history[d.gradients.order[0]].n >= 1
+    assert "from Output back to C1" in d.gradients.caption.text() and "· step " in d.gradients.caption.text()
+    d.tabs.setCurrentWidget(d.curves)
     # an edit during the run is flagged as not in this run
     window.doc.set_training(None, "epochs", 3)
     assert d.banner.isVisible() and "not in this run" in d.banner.text()

@@ -131,3 +131,29 @@ def test_progress_value_is_painted_with_the_next_frame_not_at_once(qtbot):
     bar.set_value_later(60)
     assert bar.value() == 60 and Paints.count == 1
     qtbot.waitUntil(lambda: Paints.count == 2, timeout=2_000)
+
+
+def test_gradient_view_names_vanishing_and_exploding_gradients(qtbot):
+    from types import SimpleNamespace
+
+    from app.training.gradients import GradientView
+
+    view = GradientView()
+    qtbot.addWidget(view)
+    graph = SimpleNamespace(nodes={i: SimpleNamespace(name=n) for i, n in (("a", "D1"), ("b", "D2"), ("c", "Out"))})
+    view.start_run(graph)
+    view.add({"event": "gradients", "step": 10, "norms": {"a": 1e-5, "b": 1e-3, "c": 0.5}})
+    view.refresh()
+    heights = list(view.bars.opts["height"])
+    assert heights == sorted(heights) and heights[0] > 0  # log bars from one decade below the smallest
+    assert "shrink 50,000× from Out back to D1" in view.caption.text() and "step 10" in view.caption.text()
+    view.add({"event": "gradients", "step": 20, "norms": {"a": 40.0, "b": 2.0, "c": 0.1}})
+    view.refresh()
+    assert "grow 400× from Out back to D1" in view.caption.text()
+    assert view.history["a"].n == 2
+    view.add({"event": "gradients", "step": 30, "norms": {"a": 0.2, "b": 0.3, "c": 0.5}})
+    view.refresh()
+    assert "No vanishing or exploding trend from Out back to D1; norms range from 0.2 (D1) to 0.5 (Out)" \
+        in view.caption.text()
+    view.start_run(graph)  # a new run forgets the old one
+    assert view.order == [] and view.history == {} and "Waiting" in view.caption.text()

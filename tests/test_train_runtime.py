@@ -267,3 +267,27 @@ def test_record_run_puts_weights_and_history_into_the_project(small_fashion):
     assert project.weights == result.weights
     run = project.history["runs"][-1]
     assert run["status"] == "finished" and run["classes"][0] == "T-shirt/top" and run["epochs"]
+
+
+def test_gradient_norms_show_vanishing_gradients_in_a_deep_sigmoid_net(small_fashion):
+    layers = [("input.image", "Input", {"channels": 1, "height": 28, "width": 28}), ("core.flatten", "Flatten", {})]
+    layers += [("core.dense", f"D{i}", {"units": 32, "activation": "sigmoid"}) for i in range(1, 7)]
+    layers += [("core.dense", "Out", {"units": 10}), ("head.classification", "Softmax", {})]
+    project = Project(graph=chain(layers), training=complete_training({"epochs": 1, "batch_size": 64}))
+    control = RunControl()
+    control.watch_gradients()
+    sent = []
+    train(project, {"epochs": 1, "batch_size": 64, "log_every": 1}, [sent.append], control, small_fashion)
+    norms = [e["norms"] for e in sent if e["event"] == "gradients"]
+    assert norms, "no gradients event"
+    names = {n.id: n.name for n in project.graph.nodes.values()}
+    last = {names[nid]: v for nid, v in norms[-1].items()}
+    assert list(last) == ["D1", "D2", "D3", "D4", "D5", "D6", "Out"]  # blocks with parameters, forward order
+    assert all(math.isfinite(v) and v > 0 for v in last.values())
+    assert last["D1"] < last["D6"] / 10 < last["Out"]  # each sigmoid shrinks the gradient on its way back
+
+
+def test_gradient_norms_are_not_sent_unless_asked(small_fashion):
+    sent = []
+    train(mlp(), {"epochs": 1, "batch_size": 128}, [sent.append], dataset=small_fashion)
+    assert "gradients" not in {e["event"] for e in sent}

@@ -38,7 +38,8 @@ class EventBatcher:
             self.pending = []
 
 
-def child_main(project_bytes: bytes, overrides: dict, events, commands, watch: tuple) -> None:
+def child_main(project_bytes: bytes, overrides: dict, events, commands, watch: tuple,
+               gradients: bool = False) -> None:
     import os
 
     nice = int(os.environ.get("NETCANVAS_TRAIN_NICE", "0"))
@@ -54,6 +55,7 @@ def child_main(project_bytes: bytes, overrides: dict, events, commands, watch: t
 
     control = RunControl()
     control.watch(watch)
+    control.watch_gradients(gradients)
 
     def listen():
         while True:

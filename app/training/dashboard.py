@@ -1,6 +1,6 @@
 """The Training tab: run buttons, device choice, progress (epoch, step, samples/s, ETA), the device in
 use, a banner for edits made during a run, and the live views (curves, feature maps, evaluation,
-prediction). A view only: TrainingSession (session.py) feeds it."""
+gradients, prediction). A view only: TrainingSession (session.py) feeds it."""
 from __future__ import annotations
 
 import time
@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QProgressBar, QSi
 from .curves import CurvesView
 from .evaluation import EvaluationView
 from .feature_maps import FeatureMapView
+from .gradients import GradientView
 from .prediction import PredictionView
 
 PROGRESS_INTERVAL_S = 0.25
@@ -80,12 +81,14 @@ class TrainingDashboard(QWidget):
         self.status.setWordWrap(True)
         self.curves = CurvesView()
         self.feature_maps = FeatureMapView()
+        self.gradients = GradientView()
         self.evaluation = EvaluationView()
         self.prediction = PredictionView()
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.curves, "Curves")
         self.tabs.addTab(self.feature_maps, "Feature maps")
+        self.tabs.addTab(self.gradients, "Gradients")
         self.tabs.addTab(self.evaluation, "Evaluation")
         self.tabs.addTab(self.prediction, "Prediction")
         lay = QVBoxLayout(self)

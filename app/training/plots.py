@@ -1,6 +1,7 @@
 """Shared pyqtgraph set-up: plot widgets in the editor's light or dark colours, fast curve items."""
 from __future__ import annotations
 
+import numpy as np
 import pyqtgraph as pg
 
 from ..theme import is_dark
@@ -8,9 +9,26 @@ from ..theme import is_dark
 COLORS = ("#2f6fde", "#e8710a", "#1e8e3e", "#d93025", "#9334e6", "#12b5cb", "#e52592", "#7cb342")
 
 
-def plot_widget(title: str = "", left: str = "", bottom: str = "") -> pg.PlotWidget:
+class SparseLogAxis(pg.AxisItem):
+    """A log axis that labels the decades and, within a narrow range, the 2s and 5s: pyqtgraph
+    labels every 2..9 tick of a decade, which crowds the labels into one another."""
+
+    def logTickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph's name
+        lo, hi = self.range
+        keep = (1,) if hi - lo >= 1.5 else (1, 2, 5)
+        strings = super().logTickStrings(values, scale, spacing)
+        out = []
+        for v, text in zip(values, strings):
+            mantissa = round(10 ** (v - np.floor(v + 1e-9)), 3)
+            out.append(text if round(mantissa) in keep and abs(mantissa - round(mantissa)) < 1e-3 else "")
+        return out
+
+
+def plot_widget(title: str = "", left: str = "", bottom: str = "", log_y: bool = False) -> pg.PlotWidget:
+    """A themed plot; ``log_y`` gives it a logarithmic y axis with sparse labels."""
     dark = is_dark()
-    w = pg.PlotWidget(background="#1e1f22" if dark else "#ffffff")
+    axes = {"left": SparseLogAxis("left")} if log_y else None
+    w = pg.PlotWidget(background="#1e1f22" if dark else "#ffffff", axisItems=axes)
     fg = "#c8ccd3" if dark else "#3b3f46"
     item = w.getPlotItem()
     for name in ("left", "bottom"):
@@ -25,6 +43,8 @@ def plot_widget(title: str = "", left: str = "", bottom: str = "") -> pg.PlotWid
         item.setLabel("bottom", bottom, color=fg)
     # no grid: a grid belongs to the axis items, so every curve update would repaint them (slow text)
     item.setMenuEnabled(False)
+    if log_y:
+        w.setLogMode(y=True)
     return w
 
 

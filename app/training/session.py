@@ -85,7 +85,8 @@ class TrainingSession(QObject):
         d = self.dashboard
         self.run_project = self.doc.project
         watch = [d.feature_maps.current_id()] if d.feature_maps.current_id() else []
-        self.worker = TrainingWorker(self.doc.project.copy(), self.overrides(), self.mode, watch)
+        self.worker = TrainingWorker(self.doc.project.copy(), self.overrides(), self.mode, watch, gradients=True)
+        d.gradients.start_run(self.doc.graph)
         d.curves.clear()
         d.curves.refresh()
         d.show_banner("")
@@ -150,6 +151,8 @@ class TrainingSession(QObject):
                 d.status.setText(self._epoch_text(e))
             elif kind == "feature_maps":
                 maps = e
+            elif kind == "gradients":
+                d.gradients.add(e)
             elif kind == "run_started":
                 d.show_started(e)
                 d.curves.start_run(e)
@@ -168,6 +171,8 @@ class TrainingSession(QObject):
             d.show_step(last_step)
         if maps is not None:
             d.feature_maps.show_maps(maps["maps"], maps.get("step"))
+        if d.gradients.dirty and d.gradients.isVisible():
+            d.gradients.refresh()
         if d.curves.dirty and (d.curves.isVisible() or self.worker.result is not None):
             d.curves.refresh()
             self.frames += 1

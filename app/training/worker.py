@@ -31,13 +31,15 @@ class RunResult:
 class TrainingWorker:
     """Train ``project`` (a frozen copy) with ``overrides``; events are drained with ``drain()``."""
 
-    def __init__(self, project, overrides: dict | None = None, mode: str = "thread", watch=()):
+    def __init__(self, project, overrides: dict | None = None, mode: str = "thread", watch=(),
+                 gradients: bool = False):
         if mode not in MODES:
             raise ValueError(f"unknown worker mode {mode!r}")
         self.project, self.overrides, self.mode = project, dict(overrides or {}), mode
         self.result: RunResult | None = None
         self.started_at = 0.0
         self._watch = tuple(watch)
+        self._gradients = gradients
         self._thread: threading.Thread | None = None
         self._process = None
 
@@ -50,6 +52,7 @@ class TrainingWorker:
             self.events = queue.SimpleQueue()
             self.control = RunControl()
             self.control.watch(self._watch)
+            self.control.watch_gradients(self._gradients)
             self._thread = threading.Thread(target=self._run_here, name="netcanvas-training", daemon=True)
             self._thread.start()
         else:
@@ -63,7 +66,7 @@ class TrainingWorker:
             self.events, self._commands = ctx.Queue(), ctx.Queue()
             self._process = ctx.Process(target=child_main, name="netcanvas-training", daemon=True,
                                         args=(dumps_project(self.project), self.overrides, self.events,
-                                              self._commands, self._watch))
+                                              self._commands, self._watch, self._gradients))
             self._process.start()
 
     def _run_here(self) -> None:
