@@ -1,10 +1,13 @@
 """GUI responsiveness while LeNet-5 trains at full speed on full Fashion-MNIST, in one run:
 
-    QT_QPA_PLATFORM=offscreen python bench/gui_responsiveness.py [--epochs 3] [--modes process,thread] [--rounds 2]
+    QT_QPA_PLATFORM=offscreen python bench/gui_responsiveness.py [--epochs 3] [--modes process,thread] [--rounds 3]
 
-1. headless: the runtime's Trainer alone (as `netcanvas train` runs it), same settings;
-2. for each worker mode: the editor window with the Training tab open, live curves and C1's
-   feature maps on, training started with the Train action. Measured: a 10 ms QTimer heartbeat
+The LeNet-5 example with these settings is saved once as a temporary .dlproj, and both sides
+train that same file:
+1. headless: `netcanvas train FILE --epochs 2 --log-json LOG` in its own process (as a user
+   runs it, progress lines on a pipe); its rate comes from the step events in LOG;
+2. for each worker mode: the editor window with FILE open, the Training tab showing live curves,
+   C1's feature maps and gradient norms on, training started with the Train action. Measured: a 10 ms QTimer heartbeat
    in the GUI thread (p99 and max interval), curve frames actually painted per second, training
    throughput (samples/s over the warm epoch 2, from the step events' clocks) against the
    headless figure, and how long Stop takes to end the run (Stop pressed -> 'stopped' event
@@ -44,15 +47,31 @@ def epoch_rate(steps: list[dict], batch: int, epoch: int = 2) -> float:
     return (ev[-1]["step"] - ev[0]["step"]) * batch / (ev[-1]["elapsed_s"] - ev[0]["elapsed_s"])
 
 
-def headless(epochs: int) -> float:
-    from projects.dlproj import read_project
+def bench_project(epochs: int) -> Path:
+    """The example with the bench's training settings, written to a temporary .dlproj."""
+    from projects.dlproj import read_project, write_project
     from projects.examples import example_path
-    from runtime.trainer import Trainer
+    from projects.training import complete_training
 
     project, _ = read_project(example_path(EXAMPLE))
-    steps: list[dict] = []
-    result = Trainer(project, settings(epochs), [lambda e: e["event"] == "step" and steps.append(e)]).run()
-    assert result.status == "finished", result.reason
+    project.training = complete_training({**project.training, **settings(epochs)})
+    path = Path(tempfile.mkdtemp(prefix="netcanvas-bench-")) / f"{EXAMPLE}.dlproj"
+    write_project(project, path)
+    return path
+
+
+def headless(path: Path) -> float:
+    """`netcanvas train` on ``path`` for 2 epochs in a fresh process; epoch 2's rate from its JSON log."""
+    import json
+    import subprocess
+
+    log, out = path.with_suffix(".log.jsonl"), path.with_name("trained.dlproj")
+    cmd = [sys.executable, "-c", "import sys; from app.launcher import main; sys.exit(main())",
+           "train", str(path), "--epochs", "2", "--log-json", str(log), "-o", str(out)]
+    done = subprocess.run(cmd, cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"netcanvas train failed: {done.stderr.strip()[-500:]}")
+    steps = [e for e in map(json.loads, log.read_text().splitlines()) if e["event"] == "step"]
     return epoch_rate(steps, 128)
 
 
@@ -61,7 +80,7 @@ def percentile(values, q: float) -> float:
     return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
 
 
-def in_editor(mode: str, epochs: int) -> dict:
+def in_editor(mode: str, path: Path, epochs: int) -> dict:
     from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -70,12 +89,12 @@ def in_editor(mode: str, epochs: int) -> dict:
     app = make_app()
     window = MainWindow(recovery_dir=Path(os.environ.get("TMPDIR", "/tmp")) / "netcanvas-bench-recovery")
     window.ask_save_changes = lambda: "discard"
-    window.open_example(EXAMPLE)
+    assert window.open_file(path)
     window.resize(1500, 940)
     window.show()
     session, d = window.training, window.training.dashboard
     session.mode, session.auto_evaluate = mode, False
-    session.extra_overrides = settings(epochs)
+    session.extra_overrides = {"epochs": epochs}
     window.select_node(next(i for i, n in window.doc.graph.nodes.items() if n.name == "C1"))
     for _ in range(20):
         app.processEvents()
@@ -145,7 +164,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--epochs", type=int, default=3, help="epochs per run (>= 3: epoch 2 is measured, Stop in 3)")
     p.add_argument("--modes", default="process,thread", help="worker modes to measure")
-    p.add_argument("--rounds", type=int, default=2, help="editor runs per mode, each between two headless runs")
+    p.add_argument("--rounds", type=int, default=3, help="editor runs per mode, each between two headless runs")
     args = p.parse_args()
     import statistics
 
@@ -153,18 +172,19 @@ def main() -> None:
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads, "
           f"CUDA: {torch.cuda.get_device_name() if torch.cuda.is_available() else 'none'}", flush=True)
-    bases = [headless(2)]
+    path = bench_project(max(3, args.epochs))
+    bases = [headless(path)]
     for mode in args.modes.split(","):
         runs = []
         for _ in range(max(1, args.rounds)):
-            r = in_editor(mode, max(3, args.epochs))
-            bases.append(headless(2))
+            r = in_editor(mode, path, max(3, args.epochs))
+            bases.append(headless(path))
             r["ratio"] = r["rate"] / statistics.mean(bases[-2:])
             runs.append(r)
             print(f"  {mode}: editor {r['rate']:.0f} samples/s, headless {bases[-2]:.0f} / {bases[-1]:.0f}, "
                   f"ratio {r['ratio']:.3f}", flush=True)
         med = lambda k: statistics.median(r[k] for r in runs)  # noqa: E731
-        print(f"bench: headless throughput = {statistics.median(bases):.0f} samples/s")
+        print(f"bench: headless netcanvas train throughput = {statistics.median(bases):.0f} samples/s")
         print(f"bench: editor throughput ({mode} worker) = {med('rate'):.0f} samples/s")
         print(f"bench: editor/headless throughput ({mode} worker) = {med('ratio'):.2f} x")
         print(f"bench: heartbeat p99 interval ({mode} worker) = {max(r['p99'] for r in runs):.1f} ms")
