@@ -82,7 +82,6 @@ def percentile(values, q: float) -> float:
 
 def in_editor(mode: str, path: Path, epochs: int) -> dict:
     from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
-    from PySide6.QtWidgets import QApplication
 
     from app.main_window import MainWindow, make_app, release_clipboard
 
