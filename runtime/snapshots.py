@@ -91,6 +91,11 @@ class FeatureSnapshots:
                 grabbed[nid] = self.sample
         return {nid: self._trim(t[0]).float().cpu().numpy().astype("float16") for nid, t in grabbed.items()}
 
+    def weights(self, node_ids) -> dict[str, dict]:
+        """:func:`weight_summary` of each chosen block now (its filters and histogram, live)."""
+        found = {nid: weight_summary(self.compiled, nid) for nid in node_ids}
+        return {nid: w for nid, w in found.items() if w is not None}
+
     def _trim(self, t: torch.Tensor) -> torch.Tensor:
         """At most ``max_maps`` feature maps of an image-like activation; vectors up to 4096 values."""
         return t[: self.max_maps] if t.dim() >= 2 else t[:4096]
@@ -134,6 +139,27 @@ class GradientNorms:
         for nid, sq in zip(owners, squares):
             totals[nid] = totals.get(nid, 0.0) + sq
         return {nid: totals[nid] ** 0.5 for nid, _ in self.groups if nid in totals}
+
+
+@torch.no_grad()
+def weight_summary(compiled: CompiledModel, nid: str, bins: int = 40) -> dict | None:
+    """A block's main weight (``weight``, else its first parameter of 2 or more dimensions) for the
+    learned-filters and histogram views: {"shape", "kernels" (a convolution's first 64 x 16
+    kernels, float32 numpy, else None), "counts", "edges" (a histogram of all its values, made on
+    the device)}; None for a block without weights."""
+    if nid not in compiled.module_names or nid in compiled.input_ids:
+        return None
+    sub = compiled.submodule(nid)
+    w = getattr(sub, "weight", None)
+    if not isinstance(w, torch.Tensor):
+        w = next((p for p in sub.parameters() if p.dim() >= 2), None)
+    if w is None or w.numel() == 0:
+        return None
+    w = w.detach().float()
+    lo, hi = w.min().item(), w.max().item()
+    hi = hi if hi > lo else lo + 1e-6
+    return {"shape": tuple(w.shape), "kernels": w[:64, :16].cpu().numpy() if w.dim() == 4 else None,
+            "counts": torch.histc(w, bins, lo, hi).cpu().numpy(), "edges": torch.linspace(lo, hi, bins + 1).numpy()}
 
 
 def _grab(store: dict, nid: str):

@@ -305,7 +305,7 @@ class Trainer:
         blocks = self.control.feature_blocks
         maps = self.snapshots.take(blocks, force) if blocks else None
         if maps:
-            self.emit("feature_maps", step=step, maps=maps)
+            self.emit("feature_maps", step=step, maps=maps, weights=self.snapshots.weights(blocks))
         norms = self.gradients.take() if self.control.gradient_norms and not force else None
         if norms:
             self.emit("gradients", step=step, norms=norms)

@@ -47,6 +47,10 @@ def test_train_pause_resume_stop_evaluate_predict(window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: d.feature_maps.frames > 0, timeout=10_000)
     assert "C1: 6 maps of 28×28" in d.feature_maps.caption.text()
     assert d.feature_maps.maps_image.image.shape == (2 * 29 - 1, 3 * 29 - 1)
+    # ... with C1's filters and weight histogram as they are at that step
+    assert "6 × 1 kernels of 5×5" in d.feature_maps.filters_caption.text()
+    assert "· step " in d.feature_maps.filters_caption.text()
+    assert d.feature_maps.hist_curve.getData()[1].sum() == 6 * 25
     # pause: no new points while paused; resume: points again
     click(qtbot, window, "pause")
     qtbot.waitUntil(lambda: "Paused at epoch" in d.status.text(), timeout=5_000)

@@ -258,6 +258,10 @@ def test_feature_maps_are_sent_for_watched_blocks(small_fashion):
     last = maps[-1]["maps"]
     assert last[project.graph.node_by_name("C1").id].shape == (6, 28, 28)
     assert last[project.graph.node_by_name("F6").id].shape == (84,)
+    weights = maps[-1]["weights"]  # the watched blocks' weights as they are now
+    c1, f6 = weights[project.graph.node_by_name("C1").id], weights[project.graph.node_by_name("F6").id]
+    assert c1["shape"] == (6, 1, 5, 5) and c1["kernels"].shape == (6, 1, 5, 5) and c1["counts"].sum() == 150
+    assert f6["shape"] == (84, 120) and f6["kernels"] is None and len(f6["edges"]) == len(f6["counts"]) + 1
 
 
 def test_record_run_puts_weights_and_history_into_the_project(small_fashion):

@@ -1,6 +1,6 @@
 """Feature maps: the activations of one chosen block for a fixed sample, refreshed while training
 (one ImageItem fed a mosaic), the learned filters of a convolution and a histogram of a block's
-weights (from the project's trained weights)."""
+weights (live while training, and from the project's trained weights after)."""
 from __future__ import annotations
 
 import math
@@ -134,11 +134,13 @@ class FeatureMapView(QWidget):
             self.show_weights(self.project)
 
     # ---- live activations ----------------------------------------------------------------------------
-    def show_maps(self, maps: dict, step: int | None = None) -> bool:
-        """A feature_maps event's maps; shows the chosen block's if present."""
+    def show_maps(self, maps: dict, step: int | None = None, weights: dict | None = None) -> bool:
+        """A feature_maps event's maps (and weights); shows the chosen block's if present."""
         nid = self.current_id()
         if nid not in maps:
             return False
+        if weights and nid in weights:
+            self.show_weight_summary(weights[nid], step)
         a = maps[nid]
         img = mosaic(a)
         self.maps_image.setImage(img, autoLevels=False, levels=(0.0, 1.0))
@@ -156,38 +158,35 @@ class FeatureMapView(QWidget):
         """Filters and weight histogram of the chosen block from ``project``'s trained weights."""
         self.project = project
         nid = self.current_id()
-        weight = self._weight(project, nid) if project is not None and nid else None
-        if weight is None:
+        self.show_weight_summary(self._weight(project, nid) if project is not None and nid else None)
+
+    def show_weight_summary(self, summary: dict | None, step: int | None = None) -> None:
+        """A ``runtime.snapshots.weight_summary``: from the project, or live from a run at ``step``."""
+        if summary is None:
             self.filters_image.clear()
             self.hist_curve.setData([], [])
             self.filters_caption.setText("Learned filters appear here for a trained convolution")
             return
-        if weight.ndim == 4:  # (out, in, kh, kw): one row per output channel
-            out_c, in_c = weight.shape[:2]
-            shown = weight[:64, :16]
-            self.filters_image.setImage(mosaic(shown.reshape(-1, *weight.shape[2:]), per_map=False,
-                                               max_cols=shown.shape[1]), autoLevels=False, levels=(0.0, 1.0))
-            self.filters_caption.setText(f"Learned filters: {out_c} × {in_c} kernels of "
-                                         f"{weight.shape[2]}×{weight.shape[3]} (rows: output channels)")
+        shape, kernels = summary["shape"], summary["kernels"]
+        when = f" · step {step}" if step is not None else ""
+        if kernels is not None:  # (out, in, kh, kw): one row per output channel
+            self.filters_image.setImage(mosaic(kernels.reshape(-1, *shape[2:]), per_map=False,
+                                               max_cols=kernels.shape[1]), autoLevels=False, levels=(0.0, 1.0))
+            self.filters_caption.setText(f"Learned filters: {shape[0]} × {shape[1]} kernels of "
+                                         f"{shape[2]}×{shape[3]} (rows: output channels){when}")
         else:
             self.filters_image.clear()
-            self.filters_caption.setText(f"Weights of shape {tuple(weight.shape)} (filters are shown for convolutions)")
-        counts, edges = np.histogram(weight.ravel(), bins=40)
-        self.hist_curve.setData(edges, counts.astype(float), stepMode="center")
+            self.filters_caption.setText(f"Weights of shape {tuple(shape)} (filters are shown for convolutions){when}")
+        self.hist_curve.setData(summary["edges"], np.asarray(summary["counts"], float), stepMode="center")
 
     @staticmethod
-    def _weight(project, nid: str):
+    def _weight(project, nid: str) -> dict | None:
         if not project.weights or nid not in project.graph.nodes:
             return None
         try:
+            from runtime.snapshots import weight_summary
             from runtime.weights import trained_model
 
-            model = trained_model(project)
-            sub = model.submodule(nid)
+            return weight_summary(trained_model(project), nid)
         except Exception:  # weights from before an edit, or a block without a module
             return None
-        w = getattr(sub, "weight", None)
-        if w is None:
-            params = [p for p in sub.parameters() if p.dim() >= 2]
-            w = params[0] if params else None
-        return None if w is None else w.detach().float().cpu().numpy()

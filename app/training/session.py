@@ -170,7 +170,7 @@ class TrainingSession(QObject):
         if last_step is not None:
             d.show_step(last_step)
         if maps is not None:
-            d.feature_maps.show_maps(maps["maps"], maps.get("step"))
+            d.feature_maps.show_maps(maps["maps"], maps.get("step"), maps.get("weights"))
         if d.gradients.dirty and d.gradients.isVisible():
             d.gradients.refresh()
         if d.curves.dirty and (d.curves.isVisible() or self.worker.result is not None):
