@@ -2,8 +2,8 @@
 bar and a JSON log all consume, and RunControl, through which any thread pauses or stops a run.
 
 Kinds: run_started, step, epoch, validation, feature_maps, gradients, checkpoint, paused,
-resumed, finished, stopped, failed. Every record has ``event`` and ``time``; feature_maps records carry
-numpy arrays (the JSON log writes their shapes only).
+resumed, finished, stopped, failed. Every record has ``event`` and ``time``; feature_maps
+records carry numpy arrays (the JSON log writes their shapes only).
 """
 from __future__ import annotations
 

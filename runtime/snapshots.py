@@ -120,10 +120,10 @@ class GradientNorms:
         self.last = 0.0
 
     @torch.no_grad()
-    def take(self, force: bool = False) -> dict[str, float] | None:
+    def take(self) -> dict[str, float] | None:
         """{node id: gradient norm} in forward order, or None when rate-limited or no gradients yet."""
         now = time.perf_counter()
-        if not self.groups or (not force and now - self.last < self.min_interval):
+        if not self.groups or now - self.last < self.min_interval:
             return None
         self.last = now
         grads, owners = [], []
@@ -134,7 +134,7 @@ class GradientNorms:
                     owners.append(nid)
         if not grads:
             return None
-        squares = torch.stack([n.float() ** 2 for n in torch._foreach_norm(grads)]).cpu().tolist()
+        squares = torch.stack(torch._foreach_norm(grads)).float().square().cpu().tolist()  # one read
         totals: dict[str, float] = {}
         for nid, sq in zip(owners, squares):
             totals[nid] = totals.get(nid, 0.0) + sq
@@ -156,7 +156,7 @@ def weight_summary(compiled: CompiledModel, nid: str, bins: int = 40) -> dict | 
     if w is None or w.numel() == 0:
         return None
     w = w.detach().float()
-    lo, hi = w.min().item(), w.max().item()
+    lo, hi = torch.stack(torch.aminmax(w)).tolist()  # one read
     hi = hi if hi > lo else lo + 1e-6
     return {"shape": tuple(w.shape), "kernels": w[:64, :16].cpu().numpy() if w.dim() == 4 else None,
             "counts": torch.histc(w, bins, lo, hi).cpu().numpy(), "edges": torch.linspace(lo, hi, bins + 1).numpy()}

@@ -13,8 +13,8 @@ BATCH_S = 0.03  # step events travel in batches at most this old (one pipe write
 class EventBatcher:
     """A trainer sink that sends step events to the GUI in lists, every other event at once.
 
-    One pickle and pipe write per batch keeps the queue's feeder thread (which competes with the
-    training loop for the GIL) and the GUI's reads to about 20 a second however fast steps come."""
+    One queue message per batch keeps the queue's feeder thread (which competes with the training
+    loop for the GIL) and the GUI's reads to about 20 a second however fast steps come."""
 
     def __init__(self, events, max_age_s: float = BATCH_S):
         self.events, self.max_age_s = events, max_age_s
