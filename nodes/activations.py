@@ -70,6 +70,10 @@ class Tanh(_Activation):
     torch_name = "Tanh"
     formula = "tanh(x)"
 
+    @classmethod
+    def value_range(cls, p):
+        return (-1.0, 1.0)
+
 
 class Sigmoid(_Activation):
     type_id = "act.sigmoid"
@@ -79,6 +83,10 @@ class Sigmoid(_Activation):
     help = "Squashes every value into (0, 1), so it can be read as a probability or a pixel intensity."
     torch_name = "Sigmoid"
     formula = "1 / (1 + e^-x)"
+
+    @classmethod
+    def value_range(cls, p):
+        return (0.0, 1.0)
 
 
 class GELU(_Activation):

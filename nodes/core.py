@@ -60,6 +60,7 @@ def _st(shape):
 
 class Flatten(Block):
     type_id = "core.flatten"
+    keeps_range = True
     title = "Flatten"
     category = "Core"
     icon = "mdi6.format-align-justify"
@@ -83,6 +84,7 @@ class Flatten(Block):
 
 class Reshape(Block):
     type_id = "core.reshape"
+    keeps_range = True
     title = "Reshape"
     category = "Core"
     icon = "mdi6.shape-outline"
@@ -137,6 +139,7 @@ class Reshape(Block):
 
 class Dropout(Block):
     type_id = "core.dropout"
+    keeps_range = True
     title = "Dropout"
     category = "Core"
     icon = "mdi6.water-off-outline"

@@ -128,6 +128,10 @@ class Generator(_Composite):
         extra = (", conditional" if p["conditional"] else "") + (", SN" if p["spectral_norm"] else "")
         return f"-> {p['channels']}x{p['image_size']}x{p['image_size']}{extra}"
 
+    @classmethod
+    def value_range(cls, p):
+        return (-1.0, 1.0)
+
 
 class Discriminator(_Composite):
     """DCGAN discriminator: 4x4/stride-2 convolutions + LeakyReLU(0.2) (BatchNorm after all
@@ -302,3 +306,55 @@ class Decoder(_Composite):
     @classmethod
     def label(cls, p):
         return f"{p['kind']} -> {p['channels']}x{p['image_size']}x{p['image_size']}"
+
+    @classmethod
+    def value_range(cls, p):
+        return (0.0, 1.0)
+
+
+class RealOrGenerated(Block):
+    """The entrance of a GAN's discriminator. Wire the real samples (an Image or Feature input fed
+    by the dataset) into ``real`` and the generator's output into ``generated``; the
+    discriminator reads this block's output. In the discriminator's training steps NetCanvas
+    feeds it real samples, then generated ones, in separate batches; in the whole model (the
+    combined D(G(z)) used for export and previews) it passes the generated samples through.
+    Both inputs must have the same shape."""
+
+    type_id = "gan.real_or_generated"
+    title = "Real or generated"
+    category = "Generative"
+    icon = "mdi6.call-split"
+    default_name = "Real or fake"
+    help = "Where the discriminator looks: at real samples from the dataset, or at the generator's output."
+    inputs = (Port("real", help="real samples: an Image (or Feature) input fed by the dataset"),
+              Port("generated", help="the generator's output"))
+    outputs = (Port("out"),)
+
+    @classmethod
+    def output_shapes(cls, p, ins):
+        real, generated = ins
+        if real != generated:
+            raise ShapeError(f"{cls.title} receives real samples of shape {shape_text(real)} but generated ones of "
+                             f"{shape_text(generated)}: make the generator's output match the real input "
+                             "(image size and channels)", "generated")
+        return [real]
+
+    @classmethod
+    def connections(cls, p, ins):
+        return 0
+
+    @classmethod
+    def build(cls, p, ins):
+        from .modules import torch_modules
+
+        return torch_modules().PickInput(1)
+
+    keeps_range = True
+
+    @classmethod
+    def example_shapes(cls, p):
+        return [(1, 8, 8), (1, 8, 8)]
+
+    @classmethod
+    def example_cases(cls):
+        return [({}, None), ({}, [(2,), (2,)])]

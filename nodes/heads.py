@@ -237,7 +237,8 @@ class VAEELBOHead(Head):
         return torch_modules().FirstInput()
 
     @classmethod
-    def loss(cls, p, outputs, target):
+    def loss_terms(cls, p, outputs, target):
+        """(reconstruction, KL): each summed over a sample's values and averaged over the batch."""
         import torch.nn.functional as F
 
         recon, mu, logvar = (t.float() for t in outputs)
@@ -247,7 +248,12 @@ class VAEELBOHead(Head):
         else:
             rec = F.mse_loss(recon, target, reduction="sum")
         kl = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum()
-        return (rec + p["beta"] * kl) / recon.shape[0]
+        return rec / recon.shape[0], kl / recon.shape[0]
+
+    @classmethod
+    def loss(cls, p, outputs, target):
+        rec, kl = cls.loss_terms(p, outputs, target)
+        return rec + p["beta"] * kl
 
     @classmethod
     def example_shapes(cls, p):
@@ -268,3 +274,103 @@ class VAEELBOHead(Head):
     @classmethod
     def label(cls, p):
         return f"{p['reconstruction'].upper()} + {p['beta']:g} x KL"
+
+
+class GANHead(Head):
+    """The discriminator's score per sample (one logit) and the adversarial losses:
+
+    - ``bce`` (the original GAN with the non-saturating generator loss): D minimises
+      BCE(D(x), 1) + BCE(D(G(z)), 0), G minimises BCE(D(G(z)), 1). ``label_smoothing`` s makes
+      the real targets 1 - s (one-sided smoothing).
+    - ``hinge``: D minimises mean(relu(1 - D(x))) + mean(relu(1 + D(G(z)))), G minimises -mean(D(G(z))).
+    - ``wgan-gp`` (Wasserstein GAN with gradient penalty): D, the critic, minimises
+      mean(D(G(z))) - mean(D(x)) + lambda x mean((||grad D(x_hat)|| - 1)^2) on random mixes x_hat of
+      real and generated samples; G minimises -mean(D(G(z))). A critic without BatchNorm suits it.
+    """
+
+    type_id = "head.gan"
+    title = "GAN loss (real vs generated)"
+    default_name = "GAN loss"
+    icon = "mdi6.sword-cross"
+    task = "gan"
+    help = "Ends a GAN: the discriminator's score says real or generated; trains D to tell them apart and G to fool it."
+    inputs = (Port("score", (1,), help="the discriminator's score: one logit per sample"),)
+    outputs = (Port("out", (1,)),)
+    params = (
+        Param("loss", "choice", "bce", "bce: non-saturating GAN loss; hinge; wgan-gp: Wasserstein with gradient "
+              "penalty", choices=("bce", "hinge", "wgan-gp")),
+        Param("label_smoothing", "float", 0.0, "bce: real targets become 1 - this (one-sided smoothing)",
+              min=0.0, max=0.5, label="label smoothing"),
+        Param("gp_weight", "float", 10.0, "wgan-gp: weight lambda of the gradient penalty", min=0.0, max=1000.0,
+              label="penalty weight"),
+    )
+
+    @classmethod
+    def output_shapes(cls, p, ins):
+        (shape,) = super().output_shapes(p, ins)
+        if shape != (1,):
+            raise ShapeError(f"{cls.title} needs exactly 1 score per sample but receives {shape_text(shape)}: "
+                             "end the discriminator with a Dense of 1 unit", "score")
+        return [shape]
+
+    @classmethod
+    def loss(cls, p, outputs, target):
+        """The discriminator's loss on scores ``outputs[0]`` whose ``target`` is 1 (real) or 0 (generated)."""
+        import torch.nn.functional as F
+
+        score = outputs[0].float().reshape(-1)
+        real = target.float().reshape(-1)
+        if p["loss"] == "bce":
+            return F.binary_cross_entropy_with_logits(score, real * (1 - p["label_smoothing"]))
+        sign = 1 - 2 * real  # -1 for real, +1 for generated
+        if p["loss"] == "hinge":
+            return F.relu(1 + sign * score).mean()
+        return (sign * score).mean()
+
+    @classmethod
+    def d_loss(cls, p, real_score, fake_score):
+        """What the discriminator minimises (without the gradient penalty)."""
+        import torch
+
+        ones, zeros = torch.ones_like(real_score.reshape(-1)), torch.zeros_like(fake_score.reshape(-1))
+        return cls.loss(p, [real_score], ones) + cls.loss(p, [fake_score], zeros)
+
+    @classmethod
+    def g_loss(cls, p, fake_score):
+        """What the generator minimises: the non-saturating BCE, or -mean(D(G(z)))."""
+        import torch
+        import torch.nn.functional as F
+
+        score = fake_score.float().reshape(-1)
+        if p["loss"] == "bce":
+            return F.binary_cross_entropy_with_logits(score, torch.ones_like(score))
+        return -score.mean()
+
+    @classmethod
+    def confidence(cls, p, score):
+        """D's output as the curves show it: the probability of 'real' for bce, the raw score otherwise."""
+        return score.float().sigmoid() if p["loss"] == "bce" else score.float()
+
+    @classmethod
+    def predict(cls, p, output):
+        return cls.confidence(p, output)
+
+    @classmethod
+    def example_target(cls, p, ins):
+        import torch
+
+        return torch.tensor([1.0, 0.0])
+
+    @classmethod
+    def example_cases(cls):
+        return [({}, None), ({"loss": "hinge"}, None), ({"loss": "wgan-gp"}, None),
+                ({"label_smoothing": 0.1}, None)]
+
+    @classmethod
+    def example_shapes(cls, p):
+        return [(1,)]
+
+    @classmethod
+    def label(cls, p):
+        return {"bce": "non-saturating BCE", "hinge": "hinge", "wgan-gp": f"WGAN-GP, lambda {p['gp_weight']:g}"}[p["loss"]] \
+            + (f", smoothing {p['label_smoothing']:g}" if p["loss"] == "bce" and p["label_smoothing"] else "")

@@ -155,7 +155,17 @@ def _merge_modules(torch, nn) -> list:
         def forward(self, *xs):
             return xs[0]
 
-    return [Add, Multiply, Concatenate, FirstInput]
+    class PickInput(nn.Module):
+        """Passes input ``index`` through (a GAN's real-or-generated switch in the whole model)."""
+
+        def __init__(self, index: int):
+            super().__init__()
+            self.index = index
+
+        def forward(self, *xs):
+            return xs[self.index]
+
+    return [Add, Multiply, Concatenate, FirstInput, PickInput]
 
 
 def _generative_modules(torch, nn) -> list:

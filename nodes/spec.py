@@ -173,6 +173,7 @@ class Block:
     replaces: ClassVar[tuple[str, ...]] = ()
     default_name: ClassVar[str] = ""  # prefix for new instances' names
     composite: ClassVar[bool] = False
+    keeps_range: ClassVar[bool] = False  # outputs lie where the input's values lie (reshapes, dropout)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -255,6 +256,14 @@ class Block:
         return ""
 
     @classmethod
+    def value_range(cls, p: dict[str, Any]) -> tuple[float, float] | str | None:
+        """The interval the outputs lie in ((-1, 1) after a tanh), "input" when it is the input's,
+        None when unbounded. A GAN's real images are scaled to its generator's range."""
+        if cls.keeps_range:
+            return "input"
+        return ACTIVATION_RANGES.get(p.get("activation", "none"))
+
+    @classmethod
     def example_shapes(cls, p: dict[str, Any]) -> list[Shape]:
         """Typical shapes for the required input ports (tests, previews). Override when the
         rank alone does not give a shape the block accepts."""
@@ -301,6 +310,9 @@ def conv_out(size: int, kernel: int, stride: int, padding: int, dilation: int = 
 
 # Activations a layer may apply after itself (as Keras' ``activation=``).
 ACTIVATIONS = ("none", "relu", "tanh", "sigmoid", "leaky_relu", "gelu", "elu")
+
+
+ACTIVATION_RANGES = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
 
 
 def activation_module(name: str):

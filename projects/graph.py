@@ -132,6 +132,10 @@ class Graph:
                     stack.append(j)
         return out
 
+    def upstream(self, node_id: str) -> set[str]:
+        """``node_id`` and every node that feeds it, directly or not."""
+        return {node_id} | nx.ancestors(self._g, node_id) if node_id in self._g else {node_id}
+
     def output_shape(self, node_id: str, port: str):
         state = self.states.get(node_id)
         if not state or state.outputs is None:

@@ -38,6 +38,10 @@ def graph_problems(graph: "Graph") -> list[Problem]:
     if "head" not in roles:
         out.append(Problem("The model has no head, so training has nothing to minimise: end it with a "
                            "Classification head (or another head)"))
+    if not cycle:
+        from .parts import model_parts
+
+        out.extend(model_parts(graph).problems)
     return out
 
 

@@ -7,7 +7,28 @@ from typing import Any
 
 from nodes.spec import Param
 
-TASKS = ("auto", "classification", "regression", "binary", "sequence_classification", "forecasting", "gan", "vae")
+from .tasks import ALL_MONITORS, TASK_NAMES, TASK_SPECS
+
+TASKS = ("auto", *TASK_NAMES)
+OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
+
+
+def _optimizer(section: str, lr: float, beta1: float, what: str) -> tuple[tuple[str, Param], ...]:
+    """The settings of one optimizer (the model's, or a GAN's discriminator's)."""
+    return (
+        (section, Param("name", "choice", "adam", f"Update rule{what}", choices=OPTIMIZERS, label="optimizer")),
+        (section, Param("lr", "float", lr, f"Learning rate: size of each update step{what}", min=1e-7, max=10.0,
+                        label="learning rate")),
+        (section, Param("momentum", "float", 0.9, "SGD/RMSprop momentum", min=0.0, max=0.999)),
+        (section, Param("nesterov", "bool", False, "Nesterov momentum (SGD)")),
+        (section, Param("beta1", "float", beta1, "Adam/AdamW: decay of the running mean of the gradients "
+                        "(0.5 steadies GANs)", min=0.0, max=0.9999)),
+        (section, Param("beta2", "float", 0.999, "Adam/AdamW: decay of the running mean of squared gradients",
+                        min=0.0, max=0.99999)),
+        (section, Param("weight_decay", "float", 0.0, "L2 penalty on the weights", min=0.0, max=1.0,
+                        label="weight decay")),
+    )
+
 
 # (section, Param); section None = top level of training.json
 TRAINING_SCHEMA: tuple[tuple[str | None, Param], ...] = (
@@ -18,14 +39,7 @@ TRAINING_SCHEMA: tuple[tuple[str | None, Param], ...] = (
     ("dataset", Param("val_fraction", "float", 0.1, "Share of the training set held out for validation",
                       min=0.0, max=0.9, label="validation share")),
     (None, Param("task", "choice", "auto", "What the model learns (auto: taken from the head)", choices=TASKS)),
-    ("optimizer", Param("name", "choice", "adam", "Update rule", choices=("sgd", "adam", "adamw", "rmsprop"),
-                        label="optimizer")),
-    ("optimizer", Param("lr", "float", 1e-3, "Learning rate: size of each update step", min=1e-7, max=10.0,
-                        label="learning rate")),
-    ("optimizer", Param("momentum", "float", 0.9, "SGD/RMSprop momentum", min=0.0, max=0.999)),
-    ("optimizer", Param("nesterov", "bool", False, "Nesterov momentum (SGD)")),
-    ("optimizer", Param("weight_decay", "float", 0.0, "L2 penalty on the weights", min=0.0, max=1.0,
-                        label="weight decay")),
+    *_optimizer("optimizer", 1e-3, 0.9, " (a GAN: the generator's)"),
     (None, Param("epochs", "int", 10, "Passes over the training set", min=1, max=100000)),
     (None, Param("batch_size", "int", 128, "Samples per update step", min=1, max=1_000_000, label="batch size")),
     ("schedule", Param("name", "choice", "none", "How the learning rate changes over time",
@@ -39,8 +53,8 @@ TRAINING_SCHEMA: tuple[tuple[str | None, Param], ...] = (
                    label="clip at")),
     ("early_stopping", Param("enabled", "bool", True, "Stop when the validation metric stops improving",
                              label="early stopping")),
-    ("early_stopping", Param("monitor", "choice", "val_loss", "Metric watched by early stopping and checkpoints",
-                             choices=("val_loss", "val_accuracy"))),
+    ("early_stopping", Param("monitor", "choice", "val_loss", "Metric watched by early stopping and checkpoints "
+                             "(one the task reports; else the task's first)", choices=ALL_MONITORS)),
     ("early_stopping", Param("patience", "int", 3, "Epochs without improvement before stopping", min=1, max=10000)),
     ("early_stopping", Param("min_delta", "float", 0.0, "Smallest change that counts as an improvement",
                              min=0.0, max=1e6, label="min delta")),
@@ -56,7 +70,28 @@ TRAINING_SCHEMA: tuple[tuple[str | None, Param], ...] = (
     ("augment", Param("random_crop", "int", 0, "Random crops after padding by this many pixels (0: off)", min=0,
                       max=64, label="crop padding")),
     ("augment", Param("affine", "bool", False, "Small random rotations (10 degrees), shifts and zooms")),
+    *_optimizer("d_optimizer", 2e-4, 0.5, " (a GAN's discriminator)"),
+    ("gan", Param("d_steps", "int", 1, "Discriminator updates per generator update (k; WGAN-GP likes 5)",
+                  min=1, max=100, label="D steps per G step")),
+    ("vae", Param("kl_annealing", "choice", "none", "KL annealing: the KL weight rises from 0 to the head's beta "
+                  "(linear: once; cyclical: again every warm-up period)", choices=("none", "linear", "cyclical"),
+                  label="KL annealing")),
+    ("vae", Param("kl_warmup_epochs", "int", 10, "Epochs the KL weight takes to rise from 0 to beta", min=1,
+                  max=100000, label="KL warm-up epochs")),
 )
+
+
+
+def _section_tasks() -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for spec in TASK_SPECS.values():
+        for section in (*spec.sections, *(sec for _, sec in spec.parts if sec != "optimizer")):
+            out[section] = (*out.get(section, ()), spec.name)
+    return out
+
+
+# training.json sections that only some tasks read (the editor shows them for those tasks only)
+SECTION_TASKS: dict[str, tuple[str, ...]] = _section_tasks()
 
 
 def default_training() -> dict[str, Any]:

@@ -1,6 +1,11 @@
 """Graph -> torch.fx GraphModule: one placeholder per input block, one call_module per block,
 in topological order, submodules named after the blocks. No Python walks the graph per step:
-the generated ``forward`` is plain code (``CompiledModel.code`` shows it, "View as PyTorch")."""
+the generated ``forward`` is plain code (``CompiledModel.code`` shows it, "View as PyTorch").
+
+The model's outputs are its heads' inputs (a head passes its first input through, so a
+one-input head outputs exactly that; a VAE loss head outputs the reconstruction, mu and logvar
+its loss needs). ``CompiledModel.part`` builds a sub-model between any wires of the same graph
+(a GAN's generator, a VAE's decoder) whose modules, and so parameters, are the model's own."""
 from __future__ import annotations
 
 import keyword
@@ -35,8 +40,41 @@ class CompiledModel:
     def code(self) -> str:
         return self.module.code
 
+    graph: Graph | None = None
+
     def submodule(self, node_id: str):
         return self.module.get_submodule(self.module_names[node_id])
+
+    def part(self, feeds: list[tuple[str, str]], fetches: list[tuple[str, str]], name: str = "Part"):
+        """A GraphModule taking the values on the output ports ``feeds`` ((node id, port), in
+        order) and returning those on ``fetches`` (one value, or a tuple); only the blocks between
+        them run, and they are this model's modules (trained together, saved once)."""
+        import torch.fx as fx
+
+        graph, fxg = self.graph, fx.Graph()
+        values = {key: fxg.placeholder(identifier(f"{graph.nodes[key[0]].name}_{key[1]}", set()))
+                  for key in feeds}
+        needed = set().union(*(graph.upstream(nid) for nid, _ in fetches))
+        fed_nodes = {nid for nid, _ in feeds}
+        for nid in graph.topological_order():
+            if nid not in needed or nid in fed_nodes or graph.nodes[nid].block.role == "input":
+                continue
+            block = graph.nodes[nid].block
+            wires = [w for w in (graph.wire_into(nid, p.name) for p in block.inputs) if w is not None]
+            if not all((w.src, w.src_port) in values for w in wires):
+                continue  # a branch that starts outside the part (a real-samples input) does not run
+            call = fxg.call_module(self.module_names[nid], tuple(values[(w.src, w.src_port)] for w in wires))
+            for i, port in enumerate(block.outputs):
+                values[(nid, port.name)] = call if len(block.outputs) == 1 else \
+                    fxg.call_function(operator.getitem, (call, i))
+        missing = [key for key in fetches if key not in values]
+        if missing:
+            nid, port = missing[0]
+            raise CompileError([Problem(f"'{graph.nodes[nid].name}' output '{port}' cannot be computed from "
+                                        "the part's inputs", nid)])
+        results = [values[key] for key in fetches]
+        fxg.output(results[0] if len(results) == 1 else tuple(results))
+        return fx.GraphModule(self.module, fxg, class_name=name)
 
 
 _RESERVED = {"forward", "training", "T_destination", "dump_patches", "call_super_init", "self", "torch"}
@@ -93,9 +131,15 @@ def compile_graph(graph: Graph) -> CompiledModel:
         if block.role == "head":
             out.output_ids.append(nid)
             out.output_names.append(node.name)
-    results = [values[(h, graph.nodes[h].block.outputs[0].name)] for h in out.output_ids]
+    results = []
+    for h in out.output_ids:
+        block = graph.nodes[h].block
+        ins = [values[(w.src, w.src_port)] for w in (graph.wire_into(h, p.name) for p in block.inputs)
+               if w is not None]
+        results.append(values[(h, block.outputs[0].name)] if len(ins) == 1 else tuple(ins))
     fxg.output(results[0] if len(results) == 1 else tuple(results))
     out.module = fx.GraphModule(root, fxg, class_name="NetCanvasModel")
+    out.graph = graph
     return out
 
 

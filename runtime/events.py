@@ -1,13 +1,14 @@
 """Training events: plain records (dicts with an ``event`` key) that a GUI worker, a progress
 bar and a JSON log all consume, and RunControl, through which any thread pauses or stops a run.
 
-Kinds: run_started, step, epoch, validation, feature_maps, gradients, checkpoint, paused,
-resumed, finished, stopped, failed. Every record has ``event`` and ``time``; feature_maps
-records carry numpy arrays (the JSON log writes their shapes only).
+Kinds: run_started, step, epoch, validation, feature_maps, gradients, samples, checkpoint,
+paused, resumed, finished, stopped, failed. Every record has ``event`` and ``time``;
+feature_maps and samples records carry numpy arrays (the JSON log writes their shapes only).
 """
 from __future__ import annotations
 
 import json
+import queue
 import threading
 import time
 from typing import Any, Callable, Iterable
@@ -31,6 +32,9 @@ class RunControl:
         self._running.set()
         self.feature_blocks: tuple[str, ...] = ()  # node ids whose activations the GUI wants
         self.gradient_norms = False  # send per-block gradient norms (a few times a second)
+        self.samples = False  # send the task's sample images (a GAN's grid, a VAE's reconstructions)
+        self.samples_per_s = 1.0
+        self._steps: queue.SimpleQueue = queue.SimpleQueue()
 
     def stop(self) -> None:
         self._stop.set()
@@ -50,9 +54,18 @@ class RunControl:
     def paused(self) -> bool:
         return not self._running.is_set()
 
-    def wait_while_paused(self, timeout: float = 0.1) -> None:
+    def step_once(self, part: str | None = None) -> None:
+        """While paused: train one more step (``part``: update only that part, e.g. "discriminator")."""
+        self._steps.put(part)
+
+    def wait_while_paused(self, timeout: float = 0.02) -> tuple[str, str | None] | None:
+        """Block while paused; returns ("step", part) when one step was asked for, None when resumed."""
         while not self._running.wait(timeout):
-            pass
+            try:
+                return "step", self._steps.get_nowait()
+            except queue.Empty:
+                pass
+        return None
 
     def watch(self, node_ids: Iterable[str]) -> None:
         """Choose the blocks whose feature maps are sent (takes effect at the next snapshot)."""
@@ -61,6 +74,10 @@ class RunControl:
     def watch_gradients(self, on: bool = True) -> None:
         """Send ``gradients`` events (per-block gradient norms) while the run goes."""
         self.gradient_norms = bool(on)
+
+    def watch_samples(self, on: bool = True, per_s: float = 1.0) -> None:
+        """Send ``samples`` events (the task's sample images or points) at most ``per_s`` a second."""
+        self.samples, self.samples_per_s = bool(on), max(float(per_s), 0.01)
 
 
 class JsonLogSink:

@@ -4,9 +4,11 @@ from __future__ import annotations
 import torch
 
 
-def make_optimizer(params, settings: dict) -> torch.optim.Optimizer:
-    """SGD (momentum, Nesterov), Adam, AdamW or RMSprop with weight decay."""
-    o = settings["optimizer"]
+def make_optimizer(params, settings: dict, section: str = "optimizer") -> torch.optim.Optimizer:
+    """SGD (momentum, Nesterov), Adam, AdamW or RMSprop with weight decay, from the training
+    settings' ``section`` (``optimizer``; a GAN's discriminator: ``d_optimizer``)."""
+    o = settings[section]
+    betas = (o.get("beta1", 0.9), o.get("beta2", 0.999))
     name, lr, wd = o["name"], o["lr"], o["weight_decay"]
     params = [p for p in params if p.requires_grad]
     if name == "sgd":
@@ -14,16 +16,17 @@ def make_optimizer(params, settings: dict) -> torch.optim.Optimizer:
         return torch.optim.SGD(params, lr=lr, momentum=momentum, nesterov=bool(o["nesterov"]) and momentum > 0,
                                weight_decay=wd)
     if name == "adam":
-        return torch.optim.Adam(params, lr=lr, weight_decay=wd)
+        return torch.optim.Adam(params, lr=lr, betas=betas, weight_decay=wd)
     if name == "adamw":
-        return torch.optim.AdamW(params, lr=lr, weight_decay=wd)
+        return torch.optim.AdamW(params, lr=lr, betas=betas, weight_decay=wd)
     if name == "rmsprop":
         return torch.optim.RMSprop(params, lr=lr, momentum=o["momentum"], weight_decay=wd)
     raise ValueError(f"unknown optimizer '{name}': use sgd, adam, adamw or rmsprop")
 
 
 class Schedule:
-    """Wraps a torch LR scheduler and knows whether it advances per step or per epoch."""
+    """Wraps a torch LR scheduler and knows whether it advances per step or per epoch. Each
+    optimizer of a run gets its own, scaled to its own learning rate."""
 
     def __init__(self, optimizer, settings: dict, steps_per_epoch: int):
         s, epochs = settings["schedule"], settings["epochs"]
@@ -36,7 +39,7 @@ class Schedule:
             self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, epochs * steps_per_epoch))
         elif name == "onecycle":
             self.scheduler = torch.optim.lr_scheduler.OneCycleLR(
-                optimizer, max_lr=settings["optimizer"]["lr"], total_steps=max(2, epochs * steps_per_epoch))
+                optimizer, max_lr=optimizer.param_groups[0]["lr"], total_steps=max(2, epochs * steps_per_epoch))
         self.optimizer = optimizer
 
     def after_step(self) -> None:

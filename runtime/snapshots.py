@@ -54,12 +54,11 @@ class WeightKeeper:
 class FeatureSnapshots:
     """Activations of chosen blocks for one fixed sample, at most ``max_per_s`` times a second."""
 
-    def __init__(self, compiled: CompiledModel, sample: torch.Tensor, device, channels_last: bool,
-                 max_per_s: float = 4.0, max_maps: int = 64):
+    def __init__(self, compiled: CompiledModel, inputs: list[torch.Tensor], max_per_s: float = 4.0,
+                 max_maps: int = 64):
+        """``inputs``: one sample for each of the model's inputs (on its device), in input order."""
         self.compiled = compiled
-        self.sample = sample.to(device)
-        if channels_last and self.sample.dim() == 4:
-            self.sample = self.sample.contiguous(memory_format=torch.channels_last)
+        self.inputs = list(inputs)
         self.min_interval = 1.0 / max_per_s
         self.max_maps = max_maps
         self.last = 0.0
@@ -81,14 +80,14 @@ class FeatureSnapshots:
         was_training = module.training
         module.train(False)  # inference mode (dropout off, batch-norm statistics frozen)
         try:
-            module(self.sample)
+            module(*self.inputs)
         finally:
             module.train(was_training)
             for h in hooks:
                 h.remove()
         for nid in node_ids:  # inputs: the sample itself
             if nid in self.compiled.input_ids:
-                grabbed[nid] = self.sample
+                grabbed[nid] = self.inputs[self.compiled.input_ids.index(nid)]
         return {nid: self._trim(t[0]).float().cpu().numpy().astype("float16") for nid, t in grabbed.items()}
 
     def weights(self, node_ids) -> dict[str, dict]:

@@ -7,6 +7,7 @@ failures (bad data shape, NaN/Inf loss, out of memory) end the run with a messag
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 import uuid
@@ -21,10 +22,11 @@ from projects.training import complete_training, training_problems
 from .compiler import CompileError, compile_graph
 from .devices import DeviceError, autocast_dtype, device_label, free_memory, is_out_of_memory, pick_device
 from .events import Event, RunControl, make_event
+from .metric_buffer import EpochTotals, MetricBuffer
 from .optim import Schedule
 from .snapshots import FeatureSnapshots, GradientNorms, WeightKeeper
 from .data.augment import apply_augmentation
-from .tasks import TaskContext, TaskError, make_task, resolve_task
+from .tasks import TaskContext, TaskError, resolve_task, task_class
 from .weights import state_to_bytes
 
 MAX_STEP_POINTS = 4000  # step records kept in the history (the rest are thinned out)
@@ -92,9 +94,11 @@ class Trainer:
         try:
             self.compiled = compile_graph(self.project.graph)
             self.device = pick_device(self.settings["device"])
-        except (CompileError, DeviceError) as e:
+            task_name = resolve_task(self.settings, self.compiled, self.project.graph)
+            task_cls = task_class(task_name)
+            data = self._load_data(task_cls)
+        except (CompileError, DeviceError, TaskError) as e:
             raise RunFailed(str(e)) from None
-        data = self._load_data()
         module = self.compiled.module.to(self.device)
         self.channels_last = self._use_channels_last(data.train.x)
         if self.channels_last:
@@ -108,24 +112,28 @@ class Trainer:
             wrapped = torch.compile(wrapped)
         amp = autocast_dtype(self.device, self.settings["precision"])
         try:
-            task_name = resolve_task(self.settings, self.compiled, self.project.graph)
-            self.task = make_task(TaskContext(self.compiled, wrapped, self.project.graph, self.settings,
-                                              self.device, amp), task_name)
+            self.task = task_cls(TaskContext(self.compiled, wrapped, self.project.graph, self.settings,
+                                             self.device, amp, self.world), task_name)
+            data = self.task.prepare_data(data)
         except TaskError as e:
             raise RunFailed(str(e)) from None
+        self.run_record.update(self.task.record())
         self.keeper = WeightKeeper(self.compiled.module)
-        self.snapshots = FeatureSnapshots(self.compiled, data.val.x[:1] if len(data.val.x) else data.train.x[:1],
-                                          self.device, self.channels_last)
+        sample = data.val if len(data.val.x) else data.train
+        self.snapshots = FeatureSnapshots(self.compiled, [self._stage(t) for t in
+                                                          self.task.feeds(sample.x[:1], sample.y[:1])])
         self.gradients = GradientNorms(self.compiled)
         return self._loop(data, task_name, amp)
 
-    def _load_data(self):
+    def _load_data(self, task_cls):
         from .data import DatasetError, load_dataset
 
-        in_node = next((n for n in self.project.graph.nodes.values() if n.block and n.block.role == "input"), None)
-        in_shape = tuple(self.project.graph.states[in_node.id].outputs[0]) if in_node else None
+        graph = self.project.graph
+        in_id = task_cls.data_input(graph, self.compiled)
+        in_node = graph.nodes.get(in_id) if in_id else None
+        in_shape = tuple(graph.states[in_node.id].outputs[0]) if in_node else None
         try:
-            data = self.dataset or load_dataset(self.settings["dataset"], in_shape)
+            data = self.dataset or load_dataset(task_cls.dataset_settings(self.settings), in_shape)
         except DatasetError as e:
             raise RunFailed(str(e)) from None
         have = tuple(data.train.x.shape[1:])
@@ -153,97 +161,122 @@ class Trainer:
 
     # ---- the loop -----------------------------------------------------------------------
     def _loop(self, data, task_name: str, amp) -> tuple[str, str]:
-        s = self.settings
+        s, task = self.settings, self.task
         x_train, y_train = self._stage(data.train.x), data.train.y.to(self.device)
         x_val, y_val = self._stage(data.val.x), data.val.y.to(self.device)
         n, world = len(x_train), self.world
         batch = min(s["batch_size"], n)
         steps = max(1, n // batch) if n >= batch else 1
         local = max(1, batch // world)
-        schedule = Schedule(self.task.optimizer, s, steps) if hasattr(self.task, "optimizer") else None
+        self.schedules = {part: Schedule(opt, s, steps) for part, opt in task.optimizers.items()}
         log_every = s["log_every"]
         gen = torch.Generator(device=self.device).manual_seed(s["seed"])
         aug = augmentation_spec(s.get("augment") or {})
+        self.monitor = task.monitor()
         self.emit("run_started", run_id=self.run_record["id"], device=device_label(self.device),
                   device_type=self.device.type, task=task_name, dataset=data.name, classes=data.classes,
                   train_samples=n, val_samples=len(x_val), epochs=s["epochs"], steps_per_epoch=steps,
                   batch_size=batch, params=sum(p.numel() for p in self.compiled.module.parameters()),
-                  precision=str(amp).replace("torch.", "") if amp else "fp32", world_size=world)
+                  precision=str(amp).replace("torch.", "") if amp else "fp32", world_size=world,
+                  metrics=[dataclasses.asdict(m) for m in task.spec.metrics], plots=list(task.spec.plots),
+                  parts=list(task.optimizers), monitor=self.monitor)
         self.run_record.update(device=device_label(self.device), task=task_name, dataset=data.name)
-        monitor, patience = s["early_stopping"]["monitor"], s["early_stopping"]["patience"]
-        bad_epochs, global_step, t0 = 0, 0, time.perf_counter()
-        total_steps = steps * s["epochs"]
+        patience = s["early_stopping"]["patience"]
+        stopping_on = s["early_stopping"]["enabled"] and self.monitor is not None
+        bad_epochs, self.global_step, self.t0 = 0, 0, time.perf_counter()
+        self.total_steps = steps * s["epochs"]
         self.keeper.keep()
+        self.metrics = MetricBuffer(self.device, log_every)
         for epoch in range(1, s["epochs"] + 1):
             self.compiled.module.train()
             perm = torch.randperm(n, device=self.device, generator=gen)
             x_ep, y_ep = x_train[perm], y_train[perm]
-            acc = _Accumulator(self.device)
-            ep_acc = _Accumulator(self.device)
-            t_log, seen_log = time.perf_counter(), 0
+            self.epoch_totals = EpochTotals()
+            self.t_log, self.seen_log = time.perf_counter(), 0
+            paused = False
             for step in range(steps):
+                single = False
                 if self.control.paused:
-                    self.emit("paused", epoch=epoch, step=global_step)
-                    self.control.wait_while_paused()
-                    self.emit("resumed", epoch=epoch, step=global_step)
-                    t_log, seen_log = time.perf_counter(), 0
+                    if not paused:
+                        self.emit("paused", epoch=epoch, step=self.global_step)
+                        paused = True
+                    request = self.control.wait_while_paused()
+                    if request is None:
+                        if not self.control.stopping:
+                            self.emit("resumed", epoch=epoch, step=self.global_step)
+                        paused = False
+                        self.t_log, self.seen_log = time.perf_counter(), 0
+                    else:
+                        single = True
                 if self.control.stopping:
-                    return "stopped", f"stopped by the user at epoch {epoch}, step {global_step}"
+                    return "stopped", f"stopped by the user at epoch {epoch}, step {self.global_step}"
                 lo = step * batch + self.rank * local
                 xb, yb = x_ep[lo:lo + local], y_ep[lo:lo + local]
                 if aug:
                     xb = apply_augmentation(xb, aug, gen)
-                loss, correct = self._step(xb, yb, batch)
-                acc.add(loss, correct, len(xb), global_step)
-                ep_acc.add(loss, correct, len(xb), global_step)
-                seen_log += len(xb) * world
-                global_step += 1
-                if schedule:
+                task.epoch_progress = epoch - 1 + step / steps
+                metrics = self._step(xb, yb, batch, request[1] if single else None)
+                self.metrics.add(metrics, len(xb) * world, self.global_step)
+                self.seen_log += len(xb) * world
+                self.global_step += 1
+                for schedule in self.schedules.values():
                     schedule.after_step()
-                if global_step % log_every == 0 or step == steps - 1:
-                    stats = acc.read_and_reset()
-                    self._check_finite(stats, epoch)
-                    self.keeper.keep()
-                    now = time.perf_counter()
-                    rate = seen_log / max(now - t_log, 1e-9)
-                    t_log, seen_log = now, 0
-                    elapsed = now - t0
-                    eta = elapsed / global_step * (total_steps - global_step)
-                    record = dict(epoch=epoch, step=global_step, total_steps=total_steps, loss=stats["loss"],
-                                  accuracy=stats.get("accuracy"), lr=schedule.lr if schedule else None,
-                                  samples_per_s=rate, elapsed_s=elapsed, eta_s=eta)
-                    self.emit("step", **record)
-                    self._keep_step(record)
-                    self._maybe_snapshot(global_step)
+                if self.global_step % log_every == 0 or step == steps - 1 or single:
+                    self._log_step(epoch)
+                    self._maybe_snapshot(self.global_step, force=single)
             if self.control.stopping:  # before validation, which would delay the stop by a full pass
                 return "stopped", f"stopped by the user at the end of epoch {epoch}"
-            if schedule:
+            for schedule in self.schedules.values():
                 schedule.after_epoch()
-            train_stats = ep_acc.read_and_reset()
-            self._check_finite(train_stats, epoch)
-            val = self.task.evaluate(x_val, y_val, max(batch, 1024)) if len(x_val) else {}
+            train_stats = self.epoch_totals.means()
+            val = task.evaluate(x_val, y_val, max(batch, 1024)) if len(x_val) else {}
             val = {f"val_{k}": v for k, v in val.items()}
-            epoch_record = dict(epoch=epoch, step=global_step, loss=train_stats["loss"],
-                                accuracy=train_stats.get("accuracy"), lr=schedule.lr if schedule else None,
-                                elapsed_s=time.perf_counter() - t0, **val)
+            epoch_record = dict(epoch=epoch, step=self.global_step, **train_stats, **self._lrs(),
+                                elapsed_s=time.perf_counter() - self.t0, **val)
             if val:
                 self.emit("validation", epoch=epoch, **val)
             self.emit("epoch", **epoch_record)
-            self._maybe_snapshot(global_step, force=True)
-            improved = self._track_best(epoch, {**epoch_record, **val}, monitor)
+            self._maybe_snapshot(self.global_step, force=True)
+            if self.monitor is None:
+                continue
+            improved = self._track_best(epoch, {**epoch_record, **val}, self.monitor)
             if improved:
                 self.emit("checkpoint", epoch=epoch, monitor=self.best["monitor"], value=self.best["value"])
                 bad_epochs = 0
             else:
                 bad_epochs += 1
-            if s["early_stopping"]["enabled"] and self.best and bad_epochs >= patience:
+            if stopping_on and self.best and bad_epochs >= patience:
                 return "finished", (f"early stopping: {self.best['monitor']} did not improve for {patience} "
                                     f"epochs; restored the best weights from epoch {self.best['epoch']}")
         return "finished", f"trained {s['epochs']} epochs"
 
-    def _step(self, xb, yb, batch):
+    def _lrs(self) -> dict[str, float | None]:
+        """``lr`` of the first part's optimizer, ``lr_<part>`` of the others."""
+        out: dict[str, float | None] = {"lr": None}
+        for i, (part, schedule) in enumerate(self.schedules.items()):
+            out["lr" if i == 0 else f"lr_{part}"] = schedule.lr
+        return out
+
+    def _log_step(self, epoch: int) -> None:
+        """Read the metrics since the last read (one sync) and announce a step record."""
+        stats = self.metrics.read()
+        self._check_finite(stats, epoch)
+        self.epoch_totals.add(stats)
+        self.keeper.keep()
+        now = time.perf_counter()
+        rate = self.seen_log / max(now - self.t_log, 1e-9)
+        self.t_log, self.seen_log = now, 0
+        elapsed = now - self.t0
+        eta = elapsed / self.global_step * (self.total_steps - self.global_step)
+        metrics = {k: v for k, v in stats.items() if k not in ("count", "first_bad_step")}
+        record = dict(epoch=epoch, step=self.global_step, total_steps=self.total_steps, **metrics, **self._lrs(),
+                      samples_per_s=rate, elapsed_s=elapsed, eta_s=eta)
+        self.emit("step", **record)
+        self._keep_step(record, list(metrics))
+
+    def _step(self, xb, yb, batch, only=None):
         try:
-            return self.task.train_step(xb, yb)
+            return self.task.train_step(xb, yb) if only is None else self.task.train_step(xb, yb, only=only)
         except Exception as e:
             if not is_out_of_memory(e):
                 raise
@@ -257,10 +290,7 @@ class Trainer:
         size = batch // 2
         while size >= 1:
             try:
-                with self.task.autocast():
-                    out = self.compiled.module(xb[:size])
-                out.float().mean().backward()
-                self.compiled.module.zero_grad(set_to_none=True)
+                self.task.probe(xb[:size], yb[:size])
                 return size
             except Exception as e:
                 if not is_out_of_memory(e):
@@ -270,21 +300,26 @@ class Trainer:
         return 1
 
     def _check_finite(self, stats: dict, epoch: int) -> None:
-        if math.isfinite(stats["loss"]):
-            return
         step = stats.get("first_bad_step")
+        bad = next((k for k, v in stats.items() if k != "count" and isinstance(v, float) and not math.isfinite(v)),
+                   None)
+        if bad is None and step is None:
+            return
+        value = stats.get(bad, float("nan"))
+        metric = self.task.spec.metric(bad) if bad else None
         self.keeper.restore()
         lr = self.settings["optimizer"]["lr"]
-        raise RunFailed(f"the loss became {'NaN' if math.isnan(stats['loss']) else 'infinite'} at step "
-                        f"{step if step is not None else '?'} (epoch {epoch}); the last finite weights were kept: "
-                        f"lower the learning rate (e.g. {lr / 10:g}) or turn on gradient clipping")
+        raise RunFailed(f"the {metric.label if metric else 'loss'} became {'NaN' if math.isnan(value) else 'infinite'} "
+                        f"at step {step if step is not None else '?'} (epoch {epoch}); the last finite weights were "
+                        f"kept: lower the learning rate (e.g. {lr / 10:g}) or turn on gradient clipping")
 
     def _track_best(self, epoch: int, record: dict, monitor: str) -> bool:
-        key = monitor if monitor in record else ("val_loss" if "val_loss" in record else "loss")
-        value = record.get(key)
+        key = monitor if monitor in record else (monitor[4:] if monitor[4:] in record else None)
+        value = record.get(key) if key else None
         if value is None:
             return False
-        higher = "accuracy" in key
+        metric = self.task.spec.metric(key)
+        higher = metric is not None and metric.goal == "max"
         delta = self.settings["early_stopping"]["min_delta"]
         old = self.best.get("value")
         better = old is None or (value > old + delta if higher else value < old - delta)
@@ -293,9 +328,9 @@ class Trainer:
             self.keeper.keep_best()
         return better
 
-    def _keep_step(self, record: dict) -> None:
+    def _keep_step(self, record: dict, names: list[str]) -> None:
         steps = self.run_record["steps"]
-        steps.append({k: record[k] for k in ("epoch", "step", "loss", "accuracy", "lr")})
+        steps.append({k: record.get(k) for k in ("epoch", "step", *names, *self._lrs())})
         if len(steps) > MAX_STEP_POINTS:
             del steps[1::2]
 
@@ -309,6 +344,17 @@ class Trainer:
         norms = self.gradients.take() if self.control.gradient_norms and not force else None
         if norms:
             self.emit("gradients", step=step, norms=norms)
+        if self.control.samples and self._sample_due(force):
+            payload = self.task.samples()
+            if payload:
+                self.emit("samples", step=step, epoch=self.task.epoch_progress, **payload)
+
+    def _sample_due(self, force: bool) -> bool:
+        now = time.perf_counter()
+        if not force and now - getattr(self, "_last_sample", 0.0) < 1.0 / self.control.samples_per_s:
+            return False
+        self._last_sample = now
+        return True
 
     # ---- the end ------------------------------------------------------------------------
     def _finish(self, status: str, reason: str) -> TrainResult:
@@ -317,7 +363,8 @@ class Trainer:
             if status == "failed":
                 self.keeper.restore()
             checkpoint = self.keeper.best_bytes()
-            if self.settings["early_stopping"]["enabled"] and checkpoint and status == "finished":
+            if self.settings["early_stopping"]["enabled"] and checkpoint and status == "finished" \
+                    and getattr(self, "monitor", None):
                 self.keeper.restore_best()
             weights = state_to_bytes(self.compiled.module)
         record = self.run_record
@@ -344,41 +391,6 @@ def augmentation_spec(settings: dict) -> dict:
         return check_augmentation(spec)
     except DatasetError as e:
         raise RunFailed(str(e)) from None
-
-
-class _Accumulator:
-    """Sums of loss and correct predictions kept on the device; read (one sync) every N steps."""
-
-    def __init__(self, device):
-        self.device = device
-        self.reset()
-
-    def reset(self):
-        self.loss = torch.zeros((), device=self.device, dtype=torch.float64)
-        self.correct = None
-        self.count = 0
-        self.bad_step = torch.full((), -1, device=self.device, dtype=torch.long)
-
-    def add(self, loss: torch.Tensor, correct: torch.Tensor | None, n: int, step: int) -> None:
-        self.loss += loss.double() * n
-        if correct is not None:
-            self.correct = correct.double() if self.correct is None else self.correct + correct
-        self.count += n
-        bad = (~torch.isfinite(loss)) & (self.bad_step < 0)
-        self.bad_step = torch.where(bad, torch.full_like(self.bad_step, step + 1), self.bad_step)
-
-    def read_and_reset(self) -> dict[str, Any]:
-        n = max(self.count, 1)
-        values = torch.stack([self.loss / n, (self.correct / n) if self.correct is not None
-                              else torch.zeros((), device=self.device, dtype=torch.float64),
-                              self.bad_step.double()]).tolist()
-        out = {"loss": values[0]}
-        if self.correct is not None:
-            out["accuracy"] = values[1]
-        if values[2] >= 0:
-            out["first_bad_step"] = int(values[2])
-        self.reset()
-        return out
 
 
 def record_run(project: Project, result: TrainResult) -> None:

@@ -61,6 +61,21 @@ SOURCES = {s.name: s for s in (
     Source("and", "AND (perceptron)", "classification", (2,), ["-1", "1"], "synthetic:load_logic",
            "The course's perceptron AND table, inputs and targets in {-1, 1}",
            defaults={"encoding": "signed", "targets": "classes"}),
+    Source("gaussian-ring", "Ring of 8 Gaussians (2-D points)", "classification", (2,),
+           [f"mode {i}" for i in range(1, 9)], "points:load_points",
+           "2-D points from 8 Gaussians on a circle of radius 2 (std 0.02), the classic test of a "
+           "GAN's mode collapse; the class is the mode",
+           defaults={"modes": 8, "radius": 2.0, "std": 0.02, "samples": 20000}),
+    Source("gaussian-grid", "Grid of 25 Gaussians (2-D points)", "classification", (2,),
+           [f"mode {i}" for i in range(1, 26)], "points:load_points",
+           "2-D points from 25 Gaussians on a 5x5 grid at -4, -2, 0, 2, 4 (std 0.05), a harder "
+           "mode-collapse test for GANs; the class is the mode",
+           defaults={"side": 5, "spacing": 2.0, "std": 0.05, "samples": 20000}),
+    Source("two-moons", "Two moons (2-D points)", "classification", (2,), ["moon 1", "moon 2"],
+           "points:load_points",
+           "2-D points on two interleaving half circles (noise 0.05), for a GAN to draw or a small "
+           "network to separate; the class is the moon",
+           defaults={"noise": 0.05, "samples": 20000}),
 )}
 
 
