@@ -25,6 +25,8 @@ def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", help="the file to write (default: FILE with the format's suffix: "
                    + ", ".join(SUFFIXES.values()) + ")")
     p.add_argument("--best", action="store_true", help="export the best checkpoint instead of the last weights")
+    p.add_argument("--part", help="export one part alone: generator or discriminator (GAN), encoder or decoder "
+                   "(VAE); default: the whole model")
     p.add_argument("--allow-untrained", action="store_true",
                    help="export freshly initialised weights when the project was never trained")
     p.add_argument("--force", action="store_true", help="overwrite existing files")
@@ -42,7 +44,8 @@ def run(args) -> int:
     if not project.weights and not (args.best and project.checkpoint) and args.allow_untrained:
         print("warning: the project was never trained; exporting freshly initialised weights", file=sys.stderr)
     try:
-        written = export_model(project, args.format, out, best=args.best, allow_untrained=args.allow_untrained)
+        written = export_model(project, args.format, out, best=args.best, allow_untrained=args.allow_untrained,
+                               part=args.part)
     except ExportError as e:
         raise CliError(str(e)) from None
     for path in written:

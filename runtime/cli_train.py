@@ -36,10 +36,17 @@ def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--data", help="evaluate on this dataset name or path instead")
         p.add_argument("--split", choices=("test", "val"), default="test", help="which split (default: test)")
         p.add_argument("--best", action="store_true", help="use the best checkpoint instead of the last weights")
+        p.add_argument("--samples", type=int, help="GAN: generated images for the Frechet distance (default: as "
+                       "many as test images)")
+        p.add_argument("--scores", help="VAE: write every test image's anomaly score to this CSV file")
     elif name == "predict":
-        p.add_argument("images", nargs="+", help="PNG or JPEG files (any size)")
+        p.add_argument("images", nargs="*", help="PNG or JPEG files (any size); none for a GAN or a VAE's samples")
         p.add_argument("--json", action="store_true", help="print JSON")
         p.add_argument("--best", action="store_true", help="use the best checkpoint instead of the last weights")
+        p.add_argument("-o", "--output", help="GAN/VAE: the PNG to write (default: FILE-samples.png)")
+        p.add_argument("--samples", type=int, default=64, help="GAN/VAE: how many samples in the grid (default 64)")
+        p.add_argument("--label", type=int, help="conditional GAN: the class id to generate")
+        p.add_argument("--seed", type=int, default=0, help="GAN/VAE: random seed of the samples")
 
 
 def run(args) -> int:
@@ -142,16 +149,52 @@ def _stop_on_ctrl_c(control):
 def cmd_evaluate(args) -> int:
     from .evaluate import EvaluationError, evaluate_project
 
+    from .evaluate import project_task
+
     project = open_project(args.file)
+    options = {}
     try:
-        report = evaluate_project(project, split=args.split, data=args.data, best=args.best)
+        task = project_task(project)
+        if args.samples is not None:
+            if task != "gan":
+                raise CliError("--samples applies to GAN projects only")
+            options["samples"] = args.samples
+        if args.scores:
+            if task != "vae":
+                raise CliError("--scores applies to VAE projects only")
+            options["scores"] = True
+        if task == "gan" and not args.json and _image_dataset(project, args.data):
+            print("measuring the Frechet distance (its feature classifier is trained on the first use of a dataset, "
+                  "then cached)...", file=sys.stderr)
+        report = evaluate_project(project, split=args.split, data=args.data, best=args.best, **options)
     except EvaluationError as e:
         raise CliError(str(e)) from None
+    if args.scores:
+        _write_scores(Path(args.scores), report.pop("anomaly_scores"))
     print(json.dumps(report, indent=2) if args.json else report_text(report))
     return 0
 
 
+def _image_dataset(project, data: str | None) -> bool:
+    from .data.catalog import SOURCES
+
+    name = data or (project.training.get("dataset") or {}).get("name")
+    source = SOURCES.get(name)
+    return source is None or len(source.input_shape) == 3
+
+
+def _write_scores(path: Path, scores: list[float]) -> None:
+    try:
+        path.write_text("index,anomaly_score\n" + "".join(f"{i},{s:.6g}\n" for i, s in enumerate(scores)),
+                        encoding="utf-8")
+    except OSError as e:
+        raise CliError(f"could not write {path}: {e.strerror or e}") from None
+    print(f"wrote {len(scores)} anomaly scores to {path}", file=sys.stderr)
+
+
 def report_text(report: dict) -> str:
+    if report.get("task") in ("gan", "vae"):
+        return generative_text(report)
     lines = [f"{report['split']} set: {report['samples']} samples of '{report['dataset']}'",
              f"loss {report['loss']:.4f}"]
     if "accuracy" in report:
@@ -175,12 +218,44 @@ def report_text(report: dict) -> str:
     return "\n".join(lines)
 
 
+def generative_text(r: dict) -> str:
+    lines = [f"{r['split']} set: {r['samples']} samples of '{r['dataset']}'"]
+    if r["task"] == "gan":
+        lines.append(f"D loss {r['d_loss']:.4f}   G loss {r['g_loss']:.4f}   D(x) {r['d_real']:.3f}   "
+                     f"D(G(z)) {r['d_fake']:.3f}")
+        if "frechet_distance" in r:
+            acc = r["feature_classifier"].get("test_accuracy")
+            lines.append(f"Frechet distance {r['frechet_distance']:.3f} between {r['samples']} test and "
+                         f"{r['generated']} generated images (features of a classifier trained on "
+                         f"'{r['dataset']}'{f', test accuracy {acc:.1%}' if acc is not None else ''}; "
+                         "not Inception's FID)")
+        if "class_agreement" in r:
+            lines.append(f"class agreement {r['class_agreement']:.1%} (generated images the classifier puts in "
+                         "the class asked for)")
+        if "modes_covered" in r:
+            lines.append(f"modes covered {r['modes_covered']}/{r['modes']}, high-quality samples "
+                         f"{r['high_quality']:.1%} (within 3 standard deviations of a mode)")
+        return "\n".join(lines)
+    lines.append(f"negative ELBO per image {r['neg_elbo']:.3f} = reconstruction {r['recon']:.3f} + KL {r['kl']:.3f}"
+                 + (f"   (trained loss with beta {r['beta']:g}: {r['loss']:.3f})" if r["beta"] != 1 else ""))
+    a = r["anomaly"]
+    lines.append(f"anomaly score (reconstruction error): mean {a['mean']:.2f}, median {a['median']:.2f}, "
+                 f"95th percentile {a['p95']:.2f}, max {a['max']:.2f}")
+    unusual = ", ".join(f"#{u['index']}" + (f" ({u['class']})" if u["class"] else "") + f" {u['score']:.1f}"
+                        for u in a["most_unusual"][:5])
+    lines.append(f"most unusual: {unusual}")
+    return "\n".join(lines)
+
+
 def cmd_predict(args) -> int:
-    from .evaluate import EvaluationError
-    from .evaluate import predict_images
+    from .evaluate import EvaluationError, predict_images, project_task
 
     project = open_project(args.file)
     try:
+        if project_task(project) in ("gan", "vae"):
+            return _predict_generative(project, args)
+        if not args.images:
+            raise CliError("give one or more image files to predict their classes")
         results = predict_images(project, args.images, best=args.best)
     except EvaluationError as e:
         raise CliError(str(e)) from None
@@ -190,6 +265,20 @@ def cmd_predict(args) -> int:
     for r in results:
         top = ", ".join(f"{t['class']} {t['probability']:.1%}" for t in r["top3"])
         print(f"{r['file']}: {r['class']} ({r['probability']:.1%})   top-3: {top}")
+    return 0
+
+
+def _predict_generative(project, args) -> int:
+    from .evaluate_generative import predict_generative
+
+    out = args.output or str(Path(args.file).with_name(Path(args.file).stem + "-samples.png"))
+    result = predict_generative(project, args.images, out, args.samples, args.label, args.seed, args.best)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    for r in result.get("images", []):
+        print(f"{r['file']}: anomaly score {r['anomaly_score']:.2f} (reconstruction error)")
+    print(f"wrote {result['file']}")
     return 0
 
 

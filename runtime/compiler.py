@@ -35,6 +35,11 @@ class CompiledModel:
     output_ids: list[str]  # head node ids, in output order
     output_names: list[str]
     module_names: dict[str, str] = field(default_factory=dict)  # node id -> submodule name
+    input_ports: list[tuple[str, str]] = field(default_factory=list)  # what feeds each input: (node, port)
+    output_labels: list[str] = field(default_factory=list)  # one per output tensor (flat)
+    output_shapes: list[tuple] = field(default_factory=list)
+    output_types: list[str] = field(default_factory=list)  # the type id of the block each output comes from
+    part_name: str | None = None  # a sub-model's name ("generator"); None for the whole model
 
     @property
     def code(self) -> str:
@@ -45,19 +50,26 @@ class CompiledModel:
     def submodule(self, node_id: str):
         return self.module.get_submodule(self.module_names[node_id])
 
-    def part(self, feeds: list[tuple[str, str]], fetches: list[tuple[str, str]], name: str = "Part"):
-        """A GraphModule taking the values on the output ports ``feeds`` ((node id, port), in
+    def part(self, feeds: list[tuple[str, str]], fetches: list[tuple[str, str]], name: str = "Part",
+             alias: dict[tuple[str, str], tuple[str, str]] | None = None) -> "CompiledModel":
+        """The sub-model taking the values on the output ports ``feeds`` ((node id, port), in
         order) and returning those on ``fetches`` (one value, or a tuple); only the blocks between
-        them run, and they are this model's modules (trained together, saved once)."""
+        them run, and they are this model's modules (trained together, saved once). ``alias``
+        gives an output port the value of another (a GAN's switch passing the generated images)."""
+        alias = alias or {}
         import torch.fx as fx
 
         graph, fxg = self.graph, fx.Graph()
         values = {key: fxg.placeholder(identifier(f"{graph.nodes[key[0]].name}_{key[1]}", set()))
                   for key in feeds}
-        needed = set().union(*(graph.upstream(nid) for nid, _ in fetches))
+        needed = set().union(*(graph.upstream(nid) for nid, _ in [*fetches, *alias.values()]))
         fed_nodes = {nid for nid, _ in feeds}
         for nid in graph.topological_order():
             if nid not in needed or nid in fed_nodes or graph.nodes[nid].block.role == "input":
+                continue
+            aliased = [(key, src) for key, src in alias.items() if key[0] == nid and src in values]
+            if aliased:
+                values.update({key: values[src] for key, src in aliased})
                 continue
             block = graph.nodes[nid].block
             wires = [w for w in (graph.wire_into(nid, p.name) for p in block.inputs) if w is not None]
@@ -74,7 +86,19 @@ class CompiledModel:
                                         "the part's inputs", nid)])
         results = [values[key] for key in fetches]
         fxg.output(results[0] if len(results) == 1 else tuple(results))
-        return fx.GraphModule(self.module, fxg, class_name=name)
+        used = {n.target for n in fxg.nodes if n.op == "call_module"}
+        labels = [port_label(graph, key) for key in fetches]
+        return CompiledModel(fx.GraphModule(self.module, fxg, class_name=name), [nid for nid, _ in feeds],
+                             [port_label(graph, key) for key in feeds], [nid for nid, _ in fetches], labels,
+                             {nid: ident for nid, ident in self.module_names.items() if ident in used},
+                             list(feeds), labels, [tuple(graph.output_shape(*key)) for key in fetches],
+                             [graph.nodes[nid].type_id for nid, _ in fetches], graph)
+
+
+def port_label(graph: Graph, key: tuple[str, str]) -> str:
+    """A name for the values on an output port: the block's name, plus the port's when it has several."""
+    node = graph.nodes[key[0]]
+    return node.name if len(node.block.outputs) == 1 else f"{node.name}_{key[1]}"
 
 
 _RESERVED = {"forward", "training", "T_destination", "dump_patches", "call_super_init", "self", "torch"}
@@ -117,6 +141,7 @@ def compile_graph(graph: Graph) -> CompiledModel:
             values[(nid, block.outputs[0].name)] = fxg.placeholder(ident)
             out.input_ids.append(nid)
             out.input_names.append(node.name)
+            out.input_ports.append((nid, block.outputs[0].name))
             continue
         shapes = [s for s in state.inputs if s is not None]
         root.add_module(ident, block.build(node.params, shapes))
@@ -133,10 +158,14 @@ def compile_graph(graph: Graph) -> CompiledModel:
             out.output_names.append(node.name)
     results = []
     for h in out.output_ids:
-        block = graph.nodes[h].block
-        ins = [values[(w.src, w.src_port)] for w in (graph.wire_into(h, p.name) for p in block.inputs)
-               if w is not None]
-        results.append(values[(h, block.outputs[0].name)] if len(ins) == 1 else tuple(ins))
+        node, block = graph.nodes[h], graph.nodes[h].block
+        wired = [(p.name, w) for p, w in ((p, graph.wire_into(h, p.name)) for p in block.inputs) if w is not None]
+        results.append(values[(h, block.outputs[0].name)] if len(wired) == 1 else
+                       tuple(values[(w.src, w.src_port)] for _, w in wired))
+        for port, w in wired:
+            out.output_labels.append(node.name if len(wired) == 1 else f"{node.name}_{port}")
+            out.output_shapes.append(tuple(graph.output_shape(w.src, w.src_port)))
+            out.output_types.append(node.type_id)
     fxg.output(results[0] if len(results) == 1 else tuple(results))
     out.module = fx.GraphModule(root, fxg, class_name="NetCanvasModel")
     out.graph = graph

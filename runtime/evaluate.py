@@ -45,9 +45,33 @@ def model_outputs(module, x: torch.Tensor, batch: int = 1024) -> torch.Tensor:
     return torch.cat([module(x[i:i + batch]).float() for i in range(0, len(x), batch)])
 
 
+def project_task(project: Project, compiled=None) -> str:
+    """The task a project trains with (its setting, or the one its head names)."""
+    from .compiler import compile_graph
+    from .tasks import TaskError, resolve_task
+
+    try:
+        compiled = compiled or compile_graph(project.graph)
+        return resolve_task(complete_training(project.training), compiled, project.graph)
+    except (CompileError, TaskError) as e:
+        raise EvaluationError(str(e)) from None
+
+
 def evaluate_project(project: Project, split: str = "test", data: str | None = None, best: bool = False,
-                     wrong_examples: int = 16) -> dict[str, Any]:
-    """Metrics of the trained model on a dataset split, as a JSON-ready dict."""
+                     **options) -> dict[str, Any]:
+    """Metrics of the trained model on a dataset split, as a JSON-ready dict: what the project's task
+    reports (``options`` go to it: ``wrong_examples`` for classifiers, ``scores`` for VAEs...)."""
+    from .tasks import task_class
+
+    if not project.weights and not (best and project.checkpoint):
+        raise EvaluationError("this project has no trained weights yet: run `netcanvas train` on it first")
+    return task_class(project_task(project)).report(project, split, data, best, **options)
+
+
+def supervised_report(project: Project, split: str = "test", data: str | None = None, best: bool = False,
+                      wrong_examples: int = 16) -> dict[str, Any]:
+    """Test metrics of a classifier or regressor: loss, accuracy, confusion matrix, per-class scores
+    and the most confidently wrong samples; or MAE, MSE and R2."""
     from . import metrics
     from .data import DatasetError, load_dataset
     from .datasel import dataset_from_argument
@@ -67,7 +91,8 @@ def evaluate_project(project: Project, split: str = "test", data: str | None = N
         raise EvaluationError(f"the dataset '{ds.name}' has no {split} samples to evaluate on")
     out = model_outputs(model.module, part.x)
     head, params = _head(project, model)
-    report: dict[str, Any] = {"split": split, "dataset": ds.name, "samples": len(part)}
+    report: dict[str, Any] = {"task": project_task(project, model), "split": split, "dataset": ds.name,
+                              "samples": len(part)}
     if head.task == "classification":
         loss = head.loss(params, [out], part.y)
         acc = metrics.MetricAccumulator("classification", classes=ds.classes or

@@ -42,10 +42,11 @@ def output_paths(out_path, fmt: str) -> list[Path]:
 
 
 def export_model(project: Project, fmt: str, out_path, best: bool = False, *,
-                 allow_untrained: bool = False) -> list[Path]:
+                 allow_untrained: bool = False, part: str | None = None) -> list[Path]:
     """Export the project's trained model (``best``: the best checkpoint, when there is one) as
-    ``fmt`` to ``out_path``; returns the files written. Raises ExportError (UntrainedError when
-    the project has no weights and ``allow_untrained`` is false)."""
+    ``fmt`` to ``out_path``; returns the files written. ``part`` exports one sub-model the task
+    offers (a GAN's ``generator``, a VAE's ``decoder``; see ``export_parts``). Raises ExportError
+    (UntrainedError when the project has no weights and ``allow_untrained`` is false)."""
     fmt = _check_format(fmt)
     targets = output_paths(out_path, fmt)
     folder = targets[0].parent
@@ -55,7 +56,7 @@ def export_model(project: Project, fmt: str, out_path, best: bool = False, *,
         _need("onnx", "onnxruntime", "onnxscript", what="The ONNX export")
     if fmt == "h5":
         _need("h5py", what="The HDF5 export")
-    model = export_model_of(project, best, allow_untrained)
+    model = select_part(project, export_model_of(project, best, allow_untrained), part)
     import torch
 
     inputs = example_inputs(project, model)
@@ -74,6 +75,34 @@ def export_model(project: Project, fmt: str, out_path, best: bool = False, *,
     except OSError as e:
         raise ExportError(f"could not write the export to {folder}: {e.strerror or e}") from None
     return final
+
+
+def export_parts(project: Project, model=None) -> list[str]:
+    """The names ``export_model`` accepts as ``part`` for this project ("model" first)."""
+    return ["model", *(k for k in _parts(project, model) if k != "model")]
+
+
+def _parts(project: Project, model=None) -> dict:
+    from .compiler import CompileError, compile_graph
+    from .evaluate import EvaluationError, project_task
+    from .tasks import TaskError, task_class
+
+    try:
+        model = model or compile_graph(project.graph)
+        return task_class(project_task(project, model)).export_parts(model, project.graph)
+    except (CompileError, EvaluationError, TaskError) as e:
+        raise ExportError(f"the model cannot be built: {e}") from None
+
+
+def select_part(project: Project, model, part: str | None):
+    """The whole model, or the sub-model ``part`` of the task (trained weights shared)."""
+    parts = _parts(project, model)
+    if part in (None, "model"):
+        return parts.get("model", model)
+    if part not in parts:
+        names = ", ".join(["model", *(k for k in parts if k != "model")])
+        raise ExportError(f"this project has no part '{part}' to export: choose one of {names}")
+    return parts[part]
 
 
 def _check_format(fmt: str) -> str:

@@ -38,12 +38,16 @@ def example_inputs(project: Project, model) -> list:
     import torch
 
     graph, out = project.graph, []
+    ports = model.input_ports or [(nid, graph.nodes[nid].block.outputs[0].name) for nid in model.input_ids]
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
-        for i, nid in enumerate(model.input_ids):
+        for i, (nid, port) in enumerate(ports):
             node = graph.nodes[nid]
-            shape = tuple(graph.states[nid].outputs[0])
-            out.append(node.block.example_input(i, shape, node.block.complete(node.params)))
+            shape = tuple(graph.output_shape(nid, port))
+            if node.block.role == "input":
+                out.append(node.block.example_input(i, shape, node.block.complete(node.params)))
+            else:  # a sub-model fed from inside the graph (a VAE's decoder takes z)
+                out.append(torch.randn(2, *shape))
     return out
 
 
@@ -88,14 +92,14 @@ def model_meta(project: Project, model, inputs: list, weights: str) -> dict:
 
     graph = project.graph
     names = {ident: nid for nid, ident in model.module_names.items()}
-    output_shapes = [list(graph.states[h].outputs[0]) for h in model.output_ids]
+    output_shapes = [list(s) for s in model.output_shapes]
     return {
         "format": "netcanvas.export", "netcanvas_version": APP_VERSION, "torch_version": str(torch.__version__),
         "title": project.title, "description": project.meta.get("description", ""), "weights": weights,
         "input_names": list(model.input_names), "input_shapes": [list(x.shape[1:]) for x in inputs],
         "input_dtypes": [str(x.dtype).removeprefix("torch.") for x in inputs],
-        "output_names": list(model.output_names),
-        "output_shapes": output_shapes, "output_types": [graph.nodes[h].type_id for h in model.output_ids],
+        "output_names": list(model.output_labels), "part": getattr(model, "part_name", None),
+        "output_shapes": output_shapes, "output_types": list(model.output_types),
         "class_names": class_names(project, output_shapes), "normalization": normalization(project),
         "block_names": {ident: graph.nodes[nid].name for ident, nid in names.items()},
         "block_types": {ident: graph.nodes[nid].type_id for ident, nid in names.items()},

@@ -184,6 +184,18 @@ class Task:
         """Extra facts for the run's history (what prediction and evaluation need later)."""
         return {}
 
+    # ---- after training (class methods: no run needed) ----------------------------------------------
+    @classmethod
+    def report(cls, project, split: str = "test", data: str | None = None, best: bool = False, **options) -> dict:
+        """What `netcanvas evaluate` reports for a project trained with this task."""
+        raise NotImplementedError
+
+    @classmethod
+    def export_parts(cls, compiled, graph) -> dict[str, CompiledModel]:
+        """Sub-models that can be exported alone (e.g. a GAN's generator), by name; ``model`` may
+        replace the whole model."""
+        return {}
+
 
 def average_gradients(params, world: int) -> None:
     """All-reduce the gradients of ``params`` (one flat buffer) and divide by the process count."""

@@ -60,9 +60,9 @@ class GANModels:
         label = graph.nodes[self.g_labels[0]] if self.g_labels else None
         self.classes = label.params["classes"] if label else 0
         score = graph.wire_into(parts.head, "score")
-        self.G = compiled.part([(i, "out") for i in self.g_inputs], [parts.generated], "Generator")
+        self.G = compiled.part([(i, "out") for i in self.g_inputs], [parts.generated], "Generator").module
         self.D = compiled.part([(parts.switch, "out")] + [(i, "out") for i in self.d_labels],
-                               [(score.src, score.src_port)], "Discriminator")
+                               [(score.src, score.src_port)], "Discriminator").module
         head = graph.nodes[parts.head]
         self.head, self.head_params = head.block, head.params
         self.range = value_range(graph, parts.generated)
@@ -83,6 +83,27 @@ class GANModels:
 
     def score(self, x: torch.Tensor, labels) -> torch.Tensor:
         return self.D(x, *([labels] if self.d_labels else []))
+
+
+@torch.no_grad()
+def adversarial_metrics(m: GANModels, x, y, batch_size: int, seed: int) -> dict[str, float]:
+    """D and G losses and mean D outputs on real samples ``x`` (labels ``y``) and as many generated
+    ones (seeded noise), without updating anything."""
+    if len(x) == 0:
+        return {}
+    p = m.head_params
+    sums = torch.zeros(4, dtype=torch.float64, device=x.device)
+    gen = torch.Generator(device=x.device).manual_seed(seed)
+    for i in range(0, len(x), batch_size):
+        xb, yb = x[i:i + batch_size], y[i:i + batch_size]
+        labels = torch.randint(0, m.classes, (len(xb),), device=x.device, generator=gen) if m.classes else None
+        fake = m.generate(len(xb), x.device, labels, gen)
+        d_real, d_fake = m.score(xb, yb).float(), m.score(fake, labels).float()
+        sums += torch.stack([m.head.d_loss(p, d_real, d_fake), m.head.g_loss(p, d_fake),
+                             m.head.confidence(p, d_real).mean(), m.head.confidence(p, d_fake).mean()]
+                            ).double() * len(xb)
+    d_loss, g_loss, d_real, d_fake = (sums / len(x)).tolist()
+    return {"d_loss": d_loss, "g_loss": g_loss, "d_real": d_real, "d_fake": d_fake}
 
 
 @register("gan")
@@ -179,22 +200,9 @@ class GANTask(Task):
     # ---- evaluation and views -----------------------------------------------------------------------
     @torch.no_grad()
     def evaluate(self, x, y, batch_size):
-        if len(x) == 0:
-            return {}
-        m, p = self.models, self.models.head_params
-        sums = torch.zeros(4, dtype=torch.float64, device=x.device)
-        gen = torch.Generator(device=x.device).manual_seed(self.ctx.settings["seed"] + 2)
+        m = self.models
         with in_eval_mode(m.G, m.D), self.autocast():
-            for i in range(0, len(x), batch_size):
-                xb, yb = x[i:i + batch_size], y[i:i + batch_size]
-                labels = torch.randint(0, m.classes, (len(xb),), device=x.device, generator=gen) if m.classes else None
-                fake = m.generate(len(xb), x.device, labels, gen)
-                d_real, d_fake = m.score(xb, yb).float(), m.score(fake, labels).float()
-                sums += torch.stack([m.head.d_loss(p, d_real, d_fake), m.head.g_loss(p, d_fake),
-                                     m.head.confidence(p, d_real).mean(), m.head.confidence(p, d_fake).mean()]
-                                    ).double() * len(xb)
-        d_loss, g_loss, d_real, d_fake = (sums / len(x)).tolist()
-        return {"d_loss": d_loss, "g_loss": g_loss, "d_real": d_real, "d_fake": d_fake}
+            return adversarial_metrics(m, x, y, batch_size, self.ctx.settings["seed"] + 2)
 
     def feeds(self, xb, yb):
         m, n = self.models, len(xb)
@@ -212,7 +220,7 @@ class GANTask(Task):
             images = m.G(*m.generator_inputs(z, self.fixed_labels)).float()
         if images.dim() != 4:
             return None
-        return {"kind": "grid", "images": unit_scale(images, m.range).cpu().numpy().astype("float16"),
+        return {"view": "grid", "images": unit_scale(images, m.range).cpu().numpy().astype("float16"),
                 "labels": self.fixed_labels.tolist() if self.fixed_labels is not None else None}
 
     def _points(self) -> dict:
@@ -229,9 +237,32 @@ class GANTask(Task):
         grid = torch.stack(torch.meshgrid(xs, ys, indexing="xy"), -1).reshape(-1, 2)
         heat_labels = torch.zeros(len(grid), dtype=torch.long, device=grid.device) if m.d_labels else None
         heat = m.head.confidence(p, m.score(grid, heat_labels)).reshape(HEAT, HEAT)
-        return {"kind": "points", "real": real.cpu().numpy(), "fake": fake.cpu().numpy(),
+        return {"view": "points", "real": real.cpu().numpy(), "fake": fake.cpu().numpy(),
                 "heat": heat.float().cpu().numpy(), "extent": [float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])],
                 "probability": self.loss_kind == "bce"}
 
     def record(self):
         return {"value_range": list(self.models.range) if self.models.range else None}
+
+    @classmethod
+    def report(cls, project, split="test", data=None, best=False, **options):
+        from ..evaluate_generative import gan_report
+
+        return gan_report(project, split, data, best, **options)
+
+    @classmethod
+    def export_parts(cls, compiled, graph):
+        """The generator alone, the discriminator alone, and as the whole model the combined
+        D(G(z)): noise (and label) in, the generated samples and their scores out."""
+        parts = gan_parts(graph)
+        m = GANModels(compiled, graph)
+        score = graph.wire_into(parts.head, "score")
+        feeds = [(i, "out") for i in m.g_inputs]
+        out = {"generator": compiled.part(feeds, [parts.generated], "Generator"),
+               "discriminator": compiled.part([(parts.switch, "out")] + [(i, "out") for i in m.d_labels],
+                                              [(score.src, score.src_port)], "Discriminator"),
+               "model": compiled.part(feeds, [parts.generated, (score.src, score.src_port)], "GAN",
+                                      alias={(parts.switch, "out"): parts.generated})}
+        for name, part in out.items():
+            part.part_name = name
+        return out

@@ -54,6 +54,12 @@ class SupervisedTask(Task):
             metrics["accuracy"] = self.hits(out.detach(), yb).mean()
         return metrics
 
+    @classmethod
+    def report(cls, project, split="test", data=None, best=False, **options):
+        from ..evaluate import supervised_report
+
+        return supervised_report(project, split, data, best, **options)
+
     @torch.no_grad()
     def outputs(self, x: torch.Tensor, batch_size: int) -> torch.Tensor:
         """The model's raw outputs for a whole split, in eval mode, batch by batch, on the device."""

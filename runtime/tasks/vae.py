@@ -39,8 +39,8 @@ class VAEModels:
         self.parts = parts
         self.input = compiled.input_ids[0]
         self.encoder = compiled.part([(self.input, "out")], [(parts.latent, "mu"), (parts.latent, "logvar")],
-                                     "Encoder")
-        self.decoder = compiled.part([(parts.latent, "z")], [parts.recon], "Decoder")
+                                     "Encoder").module
+        self.decoder = compiled.part([(parts.latent, "z")], [parts.recon], "Decoder").module
         head = graph.nodes[parts.head]
         self.head, self.head_params = head.block, head.params
         self.latent = graph.nodes[parts.latent].params["latent"]
@@ -148,8 +148,25 @@ class VAETask(Task):
             return None
         as_images = [t.reshape(len(t), *shape).clamp(0, 1).cpu().numpy().astype("float16") for t in (self.shown.float(),
                                                                                                     recon)]
-        return {"kind": "reconstructions", "originals": as_images[0], "images": as_images[1],
+        return {"view": "reconstructions", "originals": as_images[0], "images": as_images[1],
                 "kl_weight": self.kl_weight}
 
     def record(self):
         return {"latent": self.models.latent}
+
+    @classmethod
+    def report(cls, project, split="test", data=None, best=False, **options):
+        from ..evaluate_generative import vae_report
+
+        return vae_report(project, split, data, best, **options)
+
+    @classmethod
+    def export_parts(cls, compiled, graph):
+        """The encoder (image -> mu, logvar) and the decoder (z -> image) alone."""
+        parts = vae_parts(graph)
+        inp = compiled.input_ids[0]
+        out = {"encoder": compiled.part([(inp, "out")], [(parts.latent, "mu"), (parts.latent, "logvar")], "Encoder"),
+               "decoder": compiled.part([(parts.latent, "z")], [parts.recon], "Decoder")}
+        for name, part in out.items():
+            part.part_name = name
+        return out
