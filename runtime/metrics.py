@@ -12,7 +12,10 @@ import math
 
 import torch
 
-CLASSIFICATION_TASKS = ("classification", "sequence_classification")
+from projects.tasks import TASK_SPECS
+
+# tasks whose outputs are class scores: those that report an accuracy (projects/tasks.py)
+CLASSIFICATION_TASKS = tuple(name for name, spec in TASK_SPECS.items() if spec.metric("accuracy"))
 
 
 def predicted_classes(output: torch.Tensor) -> torch.Tensor:

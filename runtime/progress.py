@@ -1,8 +1,12 @@
-"""Training progress on a terminal: one live line with a bar, ETA, loss and accuracy; plain lines
-(one per epoch, and a step line at most every few seconds) when the output is not a terminal."""
+"""Training progress on a terminal: one live line with a bar, ETA and the task's metrics; plain lines
+(one per epoch, and a step line at most every few seconds) when the output is not a terminal.
+The metrics shown are the ones ``run_started`` announces (loss and accuracy, a GAN's D and G
+losses, a VAE's reconstruction and KL), with their short names."""
 from __future__ import annotations
 
 import time
+
+from projects.tasks import Metric
 
 from .events import Event
 
@@ -24,24 +28,25 @@ class ProgressPrinter:
         self.width = width
         self.last_plain = 0.0
         self.epochs = 0
+        self.metrics: list[Metric] = [Metric("loss", "loss", "loss"),
+                                      Metric("accuracy", "accuracy", "acc", goal="max", percent=True)]
 
     def __call__(self, e: Event) -> None:
         kind = e["event"]
         if kind == "run_started":
             self.epochs = e["epochs"]
+            if e.get("metrics"):
+                self.metrics = [Metric(**m) for m in e["metrics"]]
             self._line(f"training on {e['device']} ({e['precision']}): {e['train_samples']:,} samples of "
                        f"'{e['dataset']}', {e['epochs']} epochs x {e['steps_per_epoch']} steps of {e['batch_size']}, "
                        f"{e['params']:,} parameters")
         elif kind == "step":
             self._step(e)
         elif kind == "epoch":
-            parts = [f"epoch {e['epoch']}/{self.epochs}", f"loss {e['loss']:.4f}"]
-            if e.get("accuracy") is not None:
-                parts.append(f"acc {e['accuracy']:.2%}")
-            if e.get("val_loss") is not None:
-                parts.append(f"val_loss {e['val_loss']:.4f}")
-            if e.get("val_accuracy") is not None:
-                parts.append(f"val_acc {e['val_accuracy']:.2%}")
+            parts = [f"epoch {e['epoch']}/{self.epochs}", self._values(e)]
+            val = self._values(e, "val_")
+            if val:
+                parts.append(val)
             parts.append(f"{_clock(e['elapsed_s'])} elapsed")
             self._line("  ".join(parts))
         elif kind in ("paused", "resumed"):
@@ -49,10 +54,18 @@ class ProgressPrinter:
         elif kind == "checkpoint":
             pass
 
+    def _values(self, e: Event, prefix: str = "") -> str:
+        """The metrics present in record ``e`` ("loss 0.1234  acc 95.00%"; val_ ones with ``prefix``)."""
+        out = []
+        for m in self.metrics:
+            value = e.get(prefix + m.name)
+            if value is not None:
+                out.append(f"{prefix.replace('_', ' ')}{m.short} {m.text(value)}")
+        return "  ".join(out)
+
     def _step(self, e: Event) -> None:
         frac = e["step"] / max(e["total_steps"], 1)
-        acc = f"  acc {e['accuracy']:.2%}" if e.get("accuracy") is not None else ""
-        text = (f"epoch {e['epoch']}/{self.epochs}  step {e['step']}/{e['total_steps']}  loss {e['loss']:.4f}{acc}  "
+        text = (f"epoch {e['epoch']}/{self.epochs}  step {e['step']}/{e['total_steps']}  {self._values(e)}  "
                 f"{e['samples_per_s']:,.0f} samples/s  ETA {_clock(e['eta_s'])}")
         if self.tty:
             filled = int(frac * self.width)

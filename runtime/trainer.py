@@ -208,6 +208,10 @@ class Trainer:
                         self.t_log, self.seen_log = time.perf_counter(), 0
                     else:
                         single = True
+                elif paused:  # resumed during a single step
+                    self.emit("resumed", epoch=epoch, step=self.global_step)
+                    paused = False
+                    self.t_log, self.seen_log = time.perf_counter(), 0
                 if self.control.stopping:
                     return "stopped", f"stopped by the user at epoch {epoch}, step {self.global_step}"
                 lo = step * batch + self.rank * local

@@ -67,9 +67,11 @@ def check_compiled(graph: Graph, device: str = "cpu") -> None:
         real = [tuple(t.shape[1:]) for t in outs]
         assert real == [tuple(s) for s in graph.states[nid].outputs], graph.nodes[nid].name
         assert all(t.shape[0] == 2 for t in outs)
-    heads = [graph.states[h].outputs[0] for h in compiled.output_ids]
+    # the outputs are the heads' inputs: one per head, all of a head's inputs when its loss needs several
     results = result if isinstance(result, tuple) else (result,)
-    assert [tuple(r.shape[1:]) for r in results] == [tuple(h) for h in heads]
+    flat = [t for r in results for t in (r if isinstance(r, tuple) else (r,))]
+    assert [tuple(r.shape[1:]) for r in flat] == [tuple(s) for s in compiled.output_shapes]
+    assert len(compiled.output_labels) == len(flat)
 
 
 # ---- the examples ---------------------------------------------------------------------------------

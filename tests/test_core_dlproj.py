@@ -435,3 +435,11 @@ def test_schema_documents_every_training_setting(schema):
         else:
             assert entry["type"] == kinds[p.kind], p.name
         assert entry.get("minimum") == p.min and entry.get("maximum") == p.max, p.name
+
+
+def test_schema_training_part_is_generated_from_the_training_schema(schema):
+    """One owner: `python -m projects.schema` writes $defs.training from TRAINING_SCHEMA."""
+    from projects.schema import training_schema
+
+    assert schema["$defs"]["training"] == json.loads(json.dumps(training_schema())), \
+        "docs/dlproj.schema.json is stale: run python -m projects.schema"

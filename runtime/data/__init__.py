@@ -5,10 +5,10 @@ See docs/datasets.md for the sources and their settings.
 """
 from __future__ import annotations
 
-from .base import TASKS, Dataset, DatasetError, DatasetInfo, Split
+from .base import Dataset, DatasetError, DatasetInfo, Split
 from .catalog import DEFAULT_DATASET, list_datasets, load_dataset
 
-__all__ = ["TASKS", "DEFAULT_DATASET", "Dataset", "DatasetError", "DatasetInfo", "Split",
+__all__ = ["DEFAULT_DATASET", "Dataset", "DatasetError", "DatasetInfo", "Split",
            "apply_augmentation", "check_augmentation", "encode_text", "list_datasets",
            "load_dataset", "prepare_image"]
 

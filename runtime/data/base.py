@@ -7,9 +7,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
-TASKS = ("classification", "regression", "sequence_classification", "forecasting")
-
-
 class DatasetError(Exception):
     """A dataset problem the user can fix; the message is one sentence: what and how."""
 
