@@ -18,6 +18,8 @@ class Dense(Block):
         Param("units", "int", 10, "Number of outputs (neurons)", min=1, max=10_000_000),
         Param("bias", "bool", True, "Learn one bias per output"),
         activation_param(),
+        Param("spectral_norm", "bool", False, "Divide the weights by their largest singular value (steadies a "
+              "GAN's discriminator; adds no trainable parameters)", label="spectral norm"),
     )
 
     @classmethod
@@ -44,12 +46,21 @@ class Dense(Block):
     def build(cls, p, ins):
         import torch.nn as nn
 
-        return with_activation(nn.Linear(ins[0][-1], p["units"], bias=p["bias"]), p["activation"])
+        layer = nn.Linear(ins[0][-1], p["units"], bias=p["bias"])
+        if p["spectral_norm"]:
+            from torch.nn.utils.parametrizations import spectral_norm
+
+            layer = spectral_norm(layer)
+        return with_activation(layer, p["activation"])
+
+    @classmethod
+    def example_cases(cls):
+        return [({}, None), ({"spectral_norm": True, "activation": "leaky_relu"}, None)]
 
     @classmethod
     def label(cls, p):
         act = f", {p['activation']}" if p["activation"] != "none" else ""
-        return f"{p['units']} units{act}"
+        return f"{p['units']} units{act}" + (", SN" if p["spectral_norm"] else "")
 
 
 def _st(shape):

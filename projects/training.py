@@ -87,10 +87,12 @@ def _section_tasks() -> dict[str, tuple[str, ...]]:
     for spec in TASK_SPECS.values():
         for section in (*spec.sections, *(sec for _, sec in spec.parts if sec != "optimizer")):
             out[section] = (*out.get(section, ()), spec.name)
+    out["early_stopping"] = tuple(spec.name for spec in TASK_SPECS.values() if spec.monitors)
     return out
 
 
-# training.json sections that only some tasks read (the editor shows them for those tasks only)
+# training.json sections that only some tasks read (the editor shows them for those tasks only;
+# early stopping needs a validation metric to watch, which a GAN does not have)
 SECTION_TASKS: dict[str, tuple[str, ...]] = _section_tasks()
 
 

@@ -1,6 +1,8 @@
 """Optimizers, learning-rate schedules and gradient clipping from a project's training settings."""
 from __future__ import annotations
 
+import warnings
+
 import torch
 
 
@@ -44,7 +46,9 @@ class Schedule:
 
     def after_step(self) -> None:
         if self.scheduler is not None and self.per_step and self.scheduler.last_epoch + 1 < self._total():
-            self.scheduler.step()
+            with warnings.catch_warnings():  # a GAN's generator may skip the first steps (k D steps per G step)
+                warnings.filterwarnings("ignore", "Detected call of `lr_scheduler.step()` before")
+                self.scheduler.step()
 
     def after_epoch(self) -> None:
         if self.scheduler is not None and not self.per_step:

@@ -187,17 +187,19 @@ class Trainer:
         self.total_steps = steps * s["epochs"]
         self.keeper.keep()
         self.metrics = MetricBuffer(self.device, log_every)
+        paused = False  # across epochs: a single step that ends an epoch leaves the run paused, not re-paused
         for epoch in range(1, s["epochs"] + 1):
             self.compiled.module.train()
             perm = torch.randperm(n, device=self.device, generator=gen)
             x_ep, y_ep = x_train[perm], y_train[perm]
             self.epoch_totals = EpochTotals()
             self.t_log, self.seen_log = time.perf_counter(), 0
-            paused = False
             for step in range(steps):
                 single = False
                 if self.control.paused:
                     if not paused:
+                        if self.metrics.counts:  # the steps before the pause get their own record
+                            self._log_step(epoch)
                         self.emit("paused", epoch=epoch, step=self.global_step)
                         paused = True
                     request = self.control.wait_while_paused()
@@ -207,7 +209,8 @@ class Trainer:
                         paused = False
                         self.t_log, self.seen_log = time.perf_counter(), 0
                     else:
-                        single = True
+                        single = True  # timed on its own: the pause is not in its samples/s
+                        self.t_log, self.seen_log = time.perf_counter(), 0
                 elif paused:  # resumed during a single step
                     self.emit("resumed", epoch=epoch, step=self.global_step)
                     paused = False

@@ -163,6 +163,31 @@ def test_step_by_step_trains_one_part_at_a_time():
     assert of(seen, "paused") and of(seen, "resumed")
 
 
+def test_a_single_step_that_ends_an_epoch_leaves_the_run_paused_once():
+    project = gg.project(gg.point_gan(), gg.RING, epochs=2, batch_size=64, log_every=100)
+    control = RunControl()
+    trainer = Trainer(project, {}, [], control)
+    seen = []
+
+    def sink(e):
+        seen.append(e)
+        if e["event"] == "paused":
+            for _ in range(trainer.total_steps // 2):  # step through the whole first epoch, then one more
+                control.step_once("discriminator")
+            control.step_once("generator")
+        elif e["event"] == "step" and e["epoch"] == 2:
+            control.resume()
+
+    trainer.sinks = [sink]
+    control.pause()
+    result = trainer.run()
+    assert result.status == "finished"
+    kinds = [e["event"] for e in seen if e["event"] in ("paused", "resumed", "epoch")]
+    assert kinds == ["paused", "epoch", "resumed", "epoch"]  # still paused across the epoch's end
+    steps = of(seen, "step")
+    assert [s["step"] for s in steps[:trainer.total_steps // 2 + 1]] == list(range(1, trainer.total_steps // 2 + 2))
+
+
 def test_conditional_gan_feeds_labels_to_both_parts():
     project = gg.project(gg.point_gan(conditional=True), gg.RING, epochs=1, batch_size=64)
     control = RunControl()

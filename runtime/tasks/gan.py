@@ -135,7 +135,6 @@ class GANTask(Task):
         self.real_points = None
 
     def prepare_data(self, data):
-        self.is_image = data.is_image
         rng = self.models.range
         if data.is_image and rng is not None and tuple(rng) != (0.0, 1.0):
             lo, hi = rng
