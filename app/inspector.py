@@ -1,13 +1,15 @@
 """The inspector: the selected block's name and parameters, generated from its schema, or the
-project's training settings (projects.training.TRAINING_SCHEMA) when nothing is selected.
-Invalid values are refused in place with the reason; every accepted edit is one undo step."""
+project's training settings (projects.training.TRAINING_SCHEMA) when nothing is selected, with
+the sections only some tasks read (a GAN's discriminator optimizer, a VAE's KL annealing) shown
+for those tasks. Invalid values are refused in place with the reason; every accepted edit is one
+undo step."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QFormLayout, QFrame, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget)
 
 from nodes import dims_text
-from projects.training import TRAINING_SCHEMA, get_setting
+from projects.training import SECTION_TASKS, TRAINING_SCHEMA, get_setting
 
 from . import commands
 from .editors import NotANumber, make_editor
@@ -54,6 +56,7 @@ class Inspector(QScrollArea):
         self.name_edit: QLineEdit | None = None
         self.name_error: QLabel | None = None
         self.info: QLabel | None = None
+        self.sections: tuple = ()  # the training sections on the page
         document.graph_event.connect(self._on_graph_event)
         document.training_changed.connect(self._refresh_training)
         document.project_replaced.connect(lambda: self.show_selection([]))
@@ -115,14 +118,29 @@ class Inspector(QScrollArea):
             self.rows[param.name] = row
         self._refresh_info()
 
+    def _training_sections(self) -> tuple:
+        """The training sections the project's task reads (every task reads the common ones)."""
+        from .training.taskinfo import project_task
+
+        task = project_task(self.doc.project)
+        return tuple(dict.fromkeys(sec for sec, _ in TRAINING_SCHEMA
+                                   if sec not in SECTION_TASKS or task in SECTION_TASKS[sec]))
+
     def _show_training(self) -> None:
         self.node_id, self.mode = None, "training"
         form = self._page("Training settings", None, "Used when you press Train. Select a block to edit it.")
+        self.sections = self._training_sections()
+        gan = "d_optimizer" in self.sections
         section = object()
         for sec, param in TRAINING_SCHEMA:
+            if sec not in self.sections:
+                continue
             if sec != section:
                 section = sec
-                title = QLabel(f"<b>{(sec or 'general').replace('_', ' ').capitalize()}</b>")
+                text = (sec or 'general').replace('_', ' ').capitalize()
+                if gan and sec in ("optimizer", "d_optimizer"):
+                    text += " (generator)" if sec == "optimizer" else " (discriminator)"
+                title = QLabel(f"<b>{text}</b>")
                 form.addRow(title)
             if (sec, param.name) == ("dataset", "name"):
                 param = dataset_choice(param, get_setting(self.doc.project.training, sec, param.name))
@@ -175,6 +193,8 @@ class Inspector(QScrollArea):
 
     # ---- following the model ----------------------------------------------------------------------
     def _on_graph_event(self, ev) -> None:
+        if self.mode == "training" and ev.kind in ("node_added", "node_removed"):
+            self._refresh_training()  # a new head may change the task
         if self.mode != "node":
             return
         if ev.kind == "node_removed" and ev.node == self.node_id:
@@ -192,7 +212,11 @@ class Inspector(QScrollArea):
             self._refresh_info()
 
     def _refresh_training(self) -> None:
-        if self.mode == "training":
+        if self.mode != "training":
+            return
+        if self._training_sections() != self.sections:
+            self._show_training()
+        else:
             for (sec, name), row in self.rows.items():
                 row.editor.set_value(get_setting(self.doc.project.training, sec, name))
 

@@ -11,6 +11,10 @@ CATEGORY_COLORS = {"Inputs": "#3b8f5a", "Convolution": "#3d6fb6", "Pooling": "#6
                    "Normalization": "#b07d2b", "Activations": "#c0533a", "Recurrent": "#2a8c8c",
                    "Attention": "#9b4f96", "Merge": "#5f7f3a", "Generative": "#a3476b", "Heads": "#b5473b"}
 
+# a GAN's or VAE's parts on the canvas (badge and strip, white text on both themes' nodes)
+PART_COLORS = {"generator": "#8e44c9", "discriminator": "#0f7f91", "shared": "#6b7280", "encoder": "#2f6fde",
+               "decoder": "#c25e00"}
+
 
 def is_dark() -> bool:
     app = QGuiApplication.instance()

@@ -92,16 +92,16 @@ def test_curves_redraw_only_the_series_that_changed(qtbot):
     view.add_step(step(1))
     view.add_epoch({"epoch": 1, "step": 1, "loss": 0.9, "accuracy": 0.5, "val_loss": 0.8, "val_accuracy": 0.6})
     view.refresh()
-    assert sorted(calls) == ["acc", "loss", "val_acc", "val_loss"]
+    assert sorted(calls) == ["accuracy", "loss", "val_accuracy", "val_loss"]
     calls.clear()
     view.add_step(step(2))
     view.refresh()
-    assert sorted(calls) == ["acc", "loss"]  # validation points come once an epoch
+    assert sorted(calls) == ["accuracy", "loss"]  # validation points come once an epoch
     calls.clear()
     view.refresh()
     assert calls == []
     view.x_mode.setCurrentIndex(1)  # per epoch: other series behind every item
-    assert sorted(calls) == ["acc", "loss", "val_acc", "val_loss"]
+    assert sorted(calls) == ["accuracy", "loss", "val_accuracy", "val_loss"]
     x, y = view.items["val_loss"].getData()
     assert list(x) == [1] and list(y) == [0.8]
 

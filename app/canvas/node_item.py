@@ -1,6 +1,8 @@
 """A block on the canvas: name, type, key parameters, output shape and parameter count, typed
-ports; outlined in red with the problem in its tooltip when validation fails. Text is laid out
-once per change (QStaticText), so zooming and dragging only blit it."""
+ports; outlined in red with the problem in its tooltip when validation fails; a badge and a
+strip in the part's colour when it belongs to a GAN's generator or discriminator or a VAE's
+encoder or decoder. Text is laid out once per change (QStaticText), so zooming and dragging
+only blit it."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -9,12 +11,15 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject
 
 from nodes import dims_text, shape_text
 
-from ..theme import CATEGORY_COLORS, canvas_colors, icon
+from projects.parts import PART_TITLES
+
+from ..theme import CATEGORY_COLORS, PART_COLORS, canvas_colors, icon
 
 WIDTH = 172.0
 HEADER = 26.0
 LINE = 17.0
 PORT_R = 5.5
+BADGE_H = 14.0
 
 
 class PortItem(QGraphicsItem):
@@ -62,6 +67,10 @@ class NodeItem(QGraphicsObject):
         self.wires: list = []  # WireItems attached, updated when the node moves
         self.expanded = False
         self.has_problem = False
+        self.part = ""  # "generator", "discriminator", "shared", "encoder", "decoder" or ""
+        self._badge: QStaticText | None = None
+        self._name = ""
+        self._tip = ""
         self._texts: list[tuple[QStaticText, QFont, str]] = []
         self._params: QStaticText | None = None
         self._inner: list[QStaticText] = []
@@ -91,11 +100,10 @@ class NodeItem(QGraphicsObject):
         lines = [(node.name, bold, "text"), (block.title if block else node.type_id, small, "muted"),
                  (label or " ", small, "text"), (stats, small, "text")]
         self._texts = []
+        self._name = node.name
         for text, font, color in lines:
-            st = QStaticText(_elide(text, font, WIDTH - 16 - (22 if font is bold else 0)))
-            st.setTextFormat(Qt.PlainText)
-            st.prepare(font=font)
-            self._texts.append((st, font, color))
+            self._texts.append((_static(_elide(text, font, WIDTH - 16), font), font, color))
+        self._layout_name()  # the name line leaves room for the icon and the part badge
         self._params = None
         if params:  # right-aligned on the shape line, so neither has to be elided
             self._params = QStaticText(params)
@@ -116,7 +124,8 @@ class NodeItem(QGraphicsObject):
             outs = ", ".join(shape_text(s) for s in state.outputs) if state.outputs is not None else "?"
             tip.append(f"in: {ins}<br>out: {outs}<br>params: {state.params:,}")
         tip += [f"<span style='color:#d93025'>⚠ {_esc(p.message)}</span>" for p in problems]
-        self.setToolTip("<br>".join(tip))
+        self._tip = "<br>".join(tip)
+        self._set_tooltip()
         height = HEADER + 3 * LINE + 8 + (len(self._inner) * (LINE - 2) + 4 if self._inner else 0)
         if height != self.height:
             self.prepareGeometryChange()
@@ -126,6 +135,33 @@ class NodeItem(QGraphicsObject):
             for wire in self.wires:
                 wire.update_path()
         self.update()
+
+    def set_part(self, part: str) -> None:
+        """The part of a GAN or VAE this block belongs to ("" for none): a badge and a strip."""
+        if part == self.part:
+            return
+        self.part = part
+        self._badge = None
+        if part:
+            font = _badge_font()
+            self._badge = _static(PART_TITLES.get(part, part), font)
+        self._layout_name()
+        self._set_tooltip()
+        self.update()
+
+    def _layout_name(self) -> None:
+        if not self._texts:
+            return
+        _old, font, color = self._texts[0]
+        room = WIDTH - 16 - 22 - (self._badge_width() + 4 if self._badge is not None else 0)
+        self._texts[0] = (_static(_elide(self._name, font, room), font), font, color)
+
+    def _badge_width(self) -> float:
+        return self._badge.size().width() + 8 if self._badge is not None else 0.0
+
+    def _set_tooltip(self) -> None:
+        part = f"<br>part: {self.part}" if self.part else ""
+        self.setToolTip(self._tip + part)
 
     def port(self, name: str, is_input: bool) -> PortItem | None:
         return next((p for p in (self.in_ports if is_input else self.out_ports) if p.name == name), None)
@@ -152,6 +188,19 @@ class NodeItem(QGraphicsObject):
         painter.setBrush(c["node"])
         painter.drawRoundedRect(rect, 6, 6)
         painter.fillRect(QRectF(1, 1, 5, self.height - 2), self._accent)
+        if self._badge is not None:
+            colour = QColor(PART_COLORS.get(self.part, "#6b7280"))
+            painter.fillRect(QRectF(8, 1.5, WIDTH - 14, 3), colour)  # seen from afar, when text is not
+            w = self._badge_width()
+            badge = QRectF(WIDTH - 6 - w, 6, w, BADGE_H)
+            painter.setPen(Qt.NoPen)
+            painter.setBrush(colour)
+            painter.drawRoundedRect(badge, 4, 4)
+            painter.setFont(_badge_font())
+            painter.setPen(QColor("#ffffff"))
+            size = self._badge.size()
+            painter.drawStaticText(QPointF(badge.x() + (w - size.width()) / 2,
+                                           badge.y() + (BADGE_H - size.height()) / 2), self._badge)
         if self.isSelected() and self.has_problem:
             painter.setPen(QPen(c["selected"], 1.0, Qt.DashLine))
             painter.setBrush(Qt.NoBrush)
@@ -182,6 +231,20 @@ class NodeItem(QGraphicsObject):
             for wire in self.wires:
                 wire.update_path()
         return super().itemChange(change, value)
+
+
+def _static(text: str, font: QFont) -> QStaticText:
+    st = QStaticText(text)
+    st.setTextFormat(Qt.PlainText)
+    st.prepare(font=font)
+    return st
+
+
+def _badge_font() -> QFont:
+    font = QFont()
+    font.setBold(True)
+    font.setPointSizeF(7.5)
+    return font
 
 
 def _elide(text: str, font: QFont, width: float) -> str:

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QLineF, QPointF, Signal
+from PySide6.QtCore import QLineF, QPointF, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsScene
 
 from nodes import dims_text
+from projects.parts import model_parts
 
 from ..theme import canvas_colors
 from .node_item import NodeItem, PortItem
@@ -36,6 +37,10 @@ class CanvasScene(QGraphicsScene):
         document.positions_changed.connect(self.on_positions_changed)
         document.project_replaced.connect(self.rebuild)
         self.setBackgroundBrush(canvas_colors()["background"])
+        self._parts_timer = QTimer(self)  # parts follow the wiring, once per batch of edits
+        self._parts_timer.setSingleShot(True)
+        self._parts_timer.setInterval(0)
+        self._parts_timer.timeout.connect(self.refresh_parts)
         self.rebuild()
 
     # ---- following the model -----------------------------------------------------------------
@@ -50,10 +55,13 @@ class CanvasScene(QGraphicsScene):
         for wire in graph.wires:
             self._add_wire(wire)
         self._refresh(graph.nodes)
+        self.refresh_parts()
         self.setSceneRect(self.itemsBoundingRect().adjusted(-4000, -4000, 4000, 4000))
 
     def on_graph_event(self, ev) -> None:
         kind = ev.kind
+        if kind in ("node_added", "node_removed", "wire_added", "wire_removed"):
+            self._parts_timer.start()
         if kind == "node_added":
             self._add_node(ev.node)
             self._refresh([ev.node])
@@ -120,6 +128,12 @@ class CanvasScene(QGraphicsScene):
                 if wire.wire.src == nid:
                     shape = graph.output_shape(nid, wire.wire.src_port)
                     wire.set_label(dims_text(shape) if shape is not None else "")
+
+    def refresh_parts(self) -> None:
+        """Badge each block with its part of a GAN or VAE (projects.parts), from the wiring."""
+        members = model_parts(self.doc.graph).members
+        for nid, item in self.nodes.items():
+            item.set_part(members.get(nid, ""))
 
     def toggle_expanded(self, nid: str) -> None:
         item = self.nodes.get(nid)

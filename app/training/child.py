@@ -1,6 +1,6 @@
 """The process worker's child: trains a project sent as .dlproj bytes, events back on a queue.
 
-No Qt here. A small thread applies the GUI's commands (pause, resume, stop, watch) to the run's
+No Qt here. A small thread applies the GUI's commands (pause, resume, stop, watch, step_once) to the run's
 RunControl, so the runtime's trainer is used unchanged."""
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ class EventBatcher:
 
 
 def child_main(project_bytes: bytes, overrides: dict, events, commands, watch: tuple,
-               gradients: bool = False) -> None:
+               gradients: bool = False, samples_per_s: float = 0.0) -> None:
     import os
 
     nice = int(os.environ.get("NETCANVAS_TRAIN_NICE", "0"))
@@ -56,16 +56,17 @@ def child_main(project_bytes: bytes, overrides: dict, events, commands, watch: t
     control = RunControl()
     control.watch(watch)
     control.watch_gradients(gradients)
+    if samples_per_s:
+        control.watch_samples(True, samples_per_s)
 
     def listen():
+        from .worker import apply_command
+
         while True:
             cmd, arg = commands.get()
             if cmd == "quit":
                 return
-            if cmd == "watch":
-                control.watch(arg)
-            else:
-                getattr(control, cmd)()
+            apply_command(control, cmd, arg)
 
     def orphaned():  # the editor was killed: stop (no one will read the results) and leave
         import multiprocessing

@@ -1,5 +1,7 @@
-"""Live learning curves: loss and accuracy of training (per step or per epoch) and validation,
-with smoothing, log scale, a hover read-out, export to PNG/CSV, and earlier runs overlaid."""
+"""Live learning curves of any task: the metrics the task declares (projects.tasks), each as a
+train curve (per step or per epoch) and a validation curve, in two plots titled by the task
+(loss and accuracy for a classifier, G and D losses and D(x), D(G(z)) for a GAN...), with
+smoothing, log scale, a hover read-out, export to PNG/CSV, and earlier runs overlaid."""
 from __future__ import annotations
 
 import csv
@@ -12,18 +14,27 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout
                                QListWidgetItem, QPushButton, QSplitter, QVBoxLayout, QWidget)
 
 from ..theme import icon
-from .plots import COLORS, cache_static_parts, curve, plot_widget
+from .plots import COLORS, background, cache_static_parts, curve, foreground, plot_widget
 from .series import Series
+from .taskinfo import CurveSpec, spec_of_run, spec_of_task
 
-CSV_FIELDS = ("kind", "epoch", "step", "loss", "accuracy", "val_loss", "val_accuracy", "lr")
+FIXED_FIELDS = ("kind", "epoch", "step")
+METRIC_COLORS = (COLORS[0], COLORS[1], COLORS[2], COLORS[4])  # several metrics in one plot
+COMPARE_STYLES = (Qt.DashLine, Qt.DotLine, Qt.DashDotLine, Qt.DashDotDotLine)
+
+
+def _value(m, v: float) -> str:
+    return f"{v:.1%}" if m.percent else m.text(v)
 
 
 def run_label(run: dict) -> str:
     s = run.get("settings") or {}
     opt = s.get("optimizer") or {}
     last = (run.get("epochs") or [{}])[-1]
-    acc = last.get("val_accuracy")
-    tail = f", val acc {acc:.1%}" if isinstance(acc, float) else ""
+    spec = spec_of_run(run)
+    shown = next((m for m in spec.metrics if m.goal == "max"), spec.metrics[0])
+    value = last.get(f"val_{shown.name}")
+    tail = f", val {shown.short} {_value(shown, value)}" if isinstance(value, float) else ""
     return (f"{run.get('id', '?')} · {opt.get('name', '?')} lr {opt.get('lr', '?')} · bs {s.get('batch_size', '?')}"
             f" · {len(run.get('epochs') or [])} ep · {run.get('status', '?')}{tail}")
 
@@ -32,8 +43,10 @@ def run_tooltip(run: dict) -> str:
     s = run.get("settings") or {}
     keys = ("epochs", "batch_size", "seed", "device", "precision")
     lines = [f"run {run.get('id')} started {run.get('started', '?')} on {run.get('device', '?')}",
-             f"dataset: {(s.get('dataset') or {}).get('name', '?')}",
+             f"task: {run.get('task', '?')}", f"dataset: {(s.get('dataset') or {}).get('name', '?')}",
              f"optimizer: {s.get('optimizer')}", f"schedule: {s.get('schedule')}"]
+    if run.get("task") == "gan":
+        lines.append(f"d_optimizer: {s.get('d_optimizer')}")
     lines += [f"{k}: {s.get(k)}" for k in keys]
     lines.append(f"status: {run.get('status')} ({run.get('reason', '')})")
     return "\n".join(lines)
@@ -44,16 +57,18 @@ class CurvesView(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.series = {k: Series() for k in ("step_loss", "step_acc", "ep_loss", "ep_acc", "val_loss",
-                                             "val_acc", "val_loss_step", "val_acc_step")}
+        self.spec: CurveSpec | None = None
+        self.series: dict[str, Series] = {}  # "step:<m>", "epoch:<m>", "val:<m>", "val_step:<m>"
+        self.items: dict[str, pg.PlotDataItem] = {}  # "<m>" (train) and "val_<m>"
         self.rows: list[dict] = []  # raw step and epoch records of the shown run (for CSV)
         self.x_span: dict[str, float] | None = None  # fixed x ranges during a run (axes repaint less)
-        self._loss_range: tuple[float, float] | None = None
+        self._ranges: dict[int, tuple[float, float] | None] = {0: None, 1: None}
         self.runs: list[dict] = []
         self.compare_items: list = []
         self._drawn: dict[str, tuple[str, int]] = {}  # plot item -> (series, version) it shows
         self.dirty = False
         self._build()
+        self.set_spec(spec_of_task(None))
 
     # ---- layout ---------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -64,7 +79,8 @@ class CurvesView(QWidget):
         self.smoothing.setSingleStep(0.1)
         self.smoothing.setValue(0.6)
         self.smoothing.setPrefix("Smoothing ")
-        self.log_scale = QCheckBox("Log loss")
+        self.log_scale = QCheckBox("Log scale")
+        self.log_scale.setToolTip("Logarithmic y axis for losses and other positive metrics (not for accuracy or R²)")
         self.png_button = QPushButton(icon("mdi6.image-outline"), "PNG…")
         self.csv_button = QPushButton(icon("mdi6.file-delimited-outline"), "CSV…")
         self.readout = QLabel(" ")
@@ -75,19 +91,14 @@ class CurvesView(QWidget):
         bar.addWidget(self.readout, 1)
         bar.addWidget(self.png_button)
         bar.addWidget(self.csv_button)
-        self.loss_plot = plot_widget("Loss", bottom="step")
-        self.acc_plot = plot_widget("Accuracy", bottom="step")
-        self.acc_plot.setYRange(0, 1)
-        # legends where the curves are not: loss falls from the top left, accuracy rises to the top right
+        # the left and right plots (bench/gui_responsiveness.py watches loss_plot)
+        self.loss_plot = plot_widget("Loss", bottom="step", log_axis=True)
+        self.acc_plot = plot_widget("Accuracy", bottom="step", log_axis=True)
+        self.plot_widgets = (self.loss_plot, self.acc_plot)
+        # legends where the curves are not: losses fall from the top left, accuracy rises to the top right
         for p, corner in ((self.loss_plot, (-10, 10)), (self.acc_plot, (-10, -10))):
             p.addLegend(offset=corner, labelTextSize="8pt")
             cache_static_parts(p)
-        self.items = {
-            "loss": curve(self.loss_plot, COLORS[0], "train", width=1, antialias=True),
-            "val_loss": curve(self.loss_plot, COLORS[1], "validation", symbol="o"),
-            "acc": curve(self.acc_plot, COLORS[0], "train", width=1, antialias=True),
-            "val_acc": curve(self.acc_plot, COLORS[1], "validation", symbol="o"),
-        }
         self.plots = QWidget()
         pl = QHBoxLayout(self.plots)
         pl.setContentsMargins(0, 0, 0, 0)
@@ -113,13 +124,73 @@ class CurvesView(QWidget):
         self.smoothing.valueChanged.connect(self._set_smoothing)
         self.log_scale.toggled.connect(self._set_log)
         self.run_list.itemChanged.connect(lambda _i: self._draw_comparison())
-        self._set_smoothing(self.smoothing.value())
         self._hover = [pg.SignalProxy(p.scene().sigMouseMoved, rateLimit=30, slot=lambda ev, p=p: self._on_hover(p, ev))
-                       for p in (self.loss_plot, self.acc_plot)]
+                       for p in self.plot_widgets]
 
     @property
     def per_epoch(self) -> bool:
         return self.x_mode.currentIndex() == 1
+
+    # ---- which curves ------------------------------------------------------------------------------
+    def set_spec(self, spec: CurveSpec) -> None:
+        """Show the curves of ``spec``'s task: plot items are made here, once per task, not per frame."""
+        if spec == self.spec:
+            return
+        self.spec = spec
+        self._remove_comparison()
+        for p in self.plot_widgets:
+            item = p.getPlotItem()
+            for it in list(self.items.values()):
+                if it in item.items:
+                    item.removeItem(it)
+            if item.legend is not None:
+                item.legend.clear()
+        self.items, self.series, self._drawn = {}, {}, {}
+        self._step_keys = [(f"step:{m.name}", m.name) for m in spec.step_metrics]  # add_step runs per step
+        self._row_names = {"epoch", "step"} | {n for m in spec.metrics for n in (m.name, f"val_{m.name}")}
+        for i, (p, title) in enumerate(zip(self.plot_widgets, spec.titles)):
+            p.getPlotItem().setTitle(title, color=foreground(), size="10pt")
+            metrics = [m for m in spec.metrics if m.plot == i]
+            single = len(metrics) == 1
+            for k, m in enumerate(metrics):
+                color = COLORS[0] if single else METRIC_COLORS[k % len(METRIC_COLORS)]
+                if m.step:
+                    self.items[m.name] = curve(p, color, "train" if single else m.label, width=1, antialias=True)
+                    for kind in ("step", "epoch"):
+                        self.series[f"{kind}:{m.name}"] = Series()
+                val_color = COLORS[1] if single else color
+                self.items[f"val_{m.name}"] = curve(p, val_color, "validation" if single else f"validation {m.label}",
+                                                    width=2 if single else 1.5, symbol="o",
+                                                    style=None if single else Qt.DashLine)
+                for kind in ("val", "val_step"):
+                    self.series[f"{kind}:{m.name}"] = Series()
+            legend = p.getPlotItem().legend
+            legend.setColumnCount(1 if single else 2)  # several metrics: two rows of pairs, not a tall column
+            veil = pg.mkColor(background())
+            veil.setAlpha(200)  # curves behind a larger legend stay visible, its text stays readable
+            legend.setBrush(None if single else veil)
+            if metrics and all(m.percent for m in metrics):
+                p.setYRange(0, 1)
+        self._apply_log()
+        self._set_smoothing(self.smoothing.value())
+        self._relayout()
+
+    def _log_plot(self, plot: int) -> bool:
+        """Log scale applies to plots of losses and other positive metrics, not to scores such as
+        accuracy or R² (goal "max")."""
+        metrics = [m for m in self.spec.metrics if m.plot == plot]
+        return bool(metrics) and not any(m.goal == "max" or m.percent for m in metrics)
+
+    def _is_log(self, plot: int) -> bool:
+        return self.log_scale.isChecked() and self._log_plot(plot)
+
+    def _apply_log(self) -> None:
+        for i, p in enumerate(self.plot_widgets):
+            p.setLogMode(y=self._is_log(i))
+
+    def _fixed_y(self, plot: int) -> bool:
+        metrics = [m for m in self.spec.metrics if m.plot == plot]
+        return bool(metrics) and all(m.percent for m in metrics)
 
     # ---- live data --------------------------------------------------------------------------------
     def clear(self) -> None:
@@ -128,7 +199,7 @@ class CurvesView(QWidget):
         self.rows = []
         self.dirty = True
         self.x_span = None
-        self._loss_range = None
+        self._ranges = {0: None, 1: None}
         self._apply_ranges()
 
     def start_run(self, e: dict) -> None:
@@ -137,51 +208,59 @@ class CurvesView(QWidget):
         self._apply_ranges()
 
     def _apply_ranges(self) -> None:
-        for p in (self.loss_plot, self.acc_plot):
+        for p in self.plot_widgets:
             if self.x_span is None:
                 p.enableAutoRange(axis="x")
             elif self.per_epoch:
                 p.setXRange(0.8, max(self.x_span["epoch"], 1) + 0.2, padding=0)
             else:
                 p.setXRange(0, self.x_span["step"], padding=0.01)
-        if self.x_span is None or self.log_scale.isChecked():
-            self.loss_plot.enableAutoRange(axis="y")
-            self._loss_range = None
+        for i, p in enumerate(self.plot_widgets):
+            if self._fixed_y(i):
+                continue
+            if self.x_span is None or self._is_log(i):
+                p.enableAutoRange(axis="y")
+                self._ranges[i] = None
 
-    def _fit_loss_range(self, ys: list[np.ndarray]) -> None:
-        """Move the loss axis only when the data leaves it or fills less than half of it."""
-        if self.x_span is None or self.log_scale.isChecked():
+    def _fit_range(self, plot: int, ys: list[np.ndarray]) -> None:
+        """Move a y axis only when the data leaves it or fills less than half of it."""
+        if self.x_span is None or self._is_log(plot) or self._fixed_y(plot):
             return
         finite = [y[np.isfinite(y)] for y in ys if len(y)]
         finite = [f for f in finite if len(f)]
         if not finite:
             return
         lo, hi = min(float(f.min()) for f in finite), max(float(f.max()) for f in finite)
-        old = self._loss_range
+        old = self._ranges.get(plot)
         span = max(hi - lo, 1e-6)
         if old is None or lo < old[0] or hi > old[1] or (old[1] - old[0]) > 2.5 * span:
-            self._loss_range = (max(0.0, lo - 0.15 * span), hi + 0.15 * span)
-            self.loss_plot.setYRange(*self._loss_range, padding=0)
+            bottom = lo - 0.15 * span
+            self._ranges[plot] = (max(0.0, bottom) if lo >= 0 else bottom, hi + 0.15 * span)
+            self.plot_widgets[plot].setYRange(*self._ranges[plot], padding=0)
+
+    def _keep(self, e: dict) -> dict:
+        """The fields of a record the CSV may write: epoch, step, metrics, validation metrics, rates."""
+        return {k: v for k, v in e.items() if k in self._row_names or k.startswith("lr")}
 
     def add_step(self, e: dict) -> None:
-        self.series["step_loss"].append(e["step"], e.get("loss"))
-        self.series["step_acc"].append(e["step"], e.get("accuracy"))
-        self.rows.append({"kind": "step", **{k: e.get(k) for k in CSV_FIELDS[1:]}})
+        for key, name in self._step_keys:
+            self.series[key].append(e["step"], e.get(name))
+        self.rows.append({"kind": "step", **self._keep(e)})
         self.dirty = True
 
     def add_epoch(self, e: dict) -> None:
         s = self.series
-        s["ep_loss"].append(e["epoch"], e.get("loss"))
-        s["ep_acc"].append(e["epoch"], e.get("accuracy"))
-        s["val_loss"].append(e["epoch"], e.get("val_loss"))
-        s["val_acc"].append(e["epoch"], e.get("val_accuracy"))
-        s["val_loss_step"].append(e["step"], e.get("val_loss"))
-        s["val_acc_step"].append(e["step"], e.get("val_accuracy"))
-        self.rows.append({"kind": "epoch", **{k: e.get(k) for k in CSV_FIELDS[1:]}})
+        for m in self.spec.metrics:
+            if m.step:
+                s[f"epoch:{m.name}"].append(e["epoch"], e.get(m.name))
+            s[f"val:{m.name}"].append(e["epoch"], e.get(f"val_{m.name}"))
+            s[f"val_step:{m.name}"].append(e["step"], e.get(f"val_{m.name}"))
+        self.rows.append({"kind": "epoch", **self._keep(e)})
         self.dirty = True
 
     def show_run(self, run: dict) -> None:
         """Replace the shown curves with a recorded run (re-opening a file shows its last run)."""
+        self.set_spec(spec_of_run(run))
         self.clear()
         for rec in run.get("steps") or ():
             self.add_step(rec)
@@ -190,46 +269,58 @@ class CurvesView(QWidget):
         self.refresh()
 
     def point_count(self) -> int:
-        return self.series["step_loss"].n + self.series["ep_loss"].n
+        first = next(iter(self.spec.step_metrics), None)
+        if first is None:
+            return 0
+        return self.series[f"step:{first.name}"].n + self.series[f"epoch:{first.name}"].n
+
+    def epoch_text(self, e: dict) -> str:
+        """The status line after an epoch: its train and validation metrics."""
+        train = [f"{m.label} {m.text(e[m.name])}" for m in self.spec.step_metrics if e.get(m.name) is not None]
+        val = [f"validation {m.label} {m.text(e[f'val_{m.name}'])}" for m in self.spec.metrics
+               if e.get(f"val_{m.name}") is not None]
+        return f"Epoch {e['epoch']}: " + ", ".join(train + val)
+
+    def _series_of(self, item: str) -> str:
+        if item.startswith("val_"):
+            return f"{'val' if self.per_epoch else 'val_step'}:{item[4:]}"
+        return f"{'epoch' if self.per_epoch else 'step'}:{item}"
 
     def refresh(self) -> None:
         """Push the buffers into the plot items (the dashboard's timer calls this when dirty)."""
         self.dirty = False
-        s, it = self.series, self.items
-        if self.per_epoch:
-            pairs = (("loss", "ep_loss"), ("acc", "ep_acc"), ("val_loss", "val_loss"), ("val_acc", "val_acc"))
-        else:
-            pairs = (("loss", "step_loss"), ("acc", "step_acc"), ("val_loss", "val_loss_step"),
-                     ("val_acc", "val_acc_step"))
-        loss_ys = []
-        for item, key in pairs:
-            x, y = s[key].data(smoothed=key.startswith("step"))
-            if self._drawn.get(item) != (key, s[key].version):  # validation changes once an epoch
-                it[item].setData(x, y, skipFiniteCheck=True)
-                self._drawn[item] = (key, s[key].version)
-            if item in ("loss", "val_loss"):
-                loss_ys.append(y)
-        self._fit_loss_range(loss_ys)
+        ys: dict[int, list[np.ndarray]] = {0: [], 1: []}
+        for item, it in self.items.items():
+            key = self._series_of(item)
+            s = self.series[key]
+            x, y = s.data(smoothed=key.startswith("step"))
+            if self._drawn.get(item) != (key, s.version):  # validation changes once an epoch
+                it.setData(x, y, skipFiniteCheck=True)
+                self._drawn[item] = (key, s.version)
+            ys[self.spec.metric(item).plot].append(y)
+        for plot, values in ys.items():
+            self._fit_range(plot, values)
 
-    def _set_log(self, on: bool) -> None:
-        self.loss_plot.setLogMode(y=on)
-        self._loss_range = None
+    def _set_log(self, _on: bool) -> None:
+        self._apply_log()
+        self._ranges = {0: None, 1: None}
         self._apply_ranges()
         self.refresh()
 
     def _set_smoothing(self, value: float) -> None:
-        for key in ("step_loss", "step_acc"):
-            self.series[key].set_smoothing(value)
+        for key, s in self.series.items():
+            if key.startswith("step:"):
+                s.set_smoothing(value)
         self.refresh()
 
     def _relayout(self) -> None:
         unit = "epoch" if self.per_epoch else "step"
-        for p in (self.loss_plot, self.acc_plot):
+        for p in self.plot_widgets:
             p.getPlotItem().setLabel("bottom", unit)
-        for key in ("loss", "acc"):  # per step: dense, a thin line is cheap; per epoch: few points, bold
-            pen = pg.mkPen(COLORS[0], width=2 if self.per_epoch else 1)
-            self.items[key].setPen(pen)
-        self._loss_range = None
+        for m in self.spec.step_metrics:  # per step: dense, a thin line is cheap; per epoch: few points, bold
+            item = self.items[m.name]
+            item.setPen(pg.mkPen(item.opts["pen"].color(), width=2 if self.per_epoch else 1))
+        self._ranges = {0: None, 1: None}
         self._apply_ranges()
         self.refresh()
         self._draw_comparison()
@@ -243,24 +334,28 @@ class CurvesView(QWidget):
         self.readout.setText(self.readout_at(x))
 
     def readout_at(self, x: float) -> str:
-        if self.per_epoch:
-            loss, acc, unit = self.series["ep_loss"], self.series["ep_acc"], "epoch"
-        else:
-            loss, acc, unit = self.series["step_loss"], self.series["step_acc"], "step"
-        i = loss.nearest(x)
-        if i is None:
+        unit, kind = ("epoch", "epoch") if self.per_epoch else ("step", "step")
+        vkind = "val" if self.per_epoch else "val_step"
+        metrics = self.spec.step_metrics
+        base = self.series[f"{kind}:{metrics[0].name}"] if metrics else None
+        if base is None or base.nearest(x) is None:
             return " "
-        text = f"{unit} {loss.x[i]:.0f}: loss {loss.y[i]:.4f}"
-        j = acc.nearest(loss.x[i])
-        if j is not None:
-            text += f", accuracy {acc.y[j]:.2%}"
-        vx = "val_loss" if self.per_epoch else "val_loss_step"
-        k = self.series[vx].nearest(loss.x[i])
-        if k is not None:
-            text += f" · validation loss {self.series[vx].y[k]:.4f}"
-            va = self.series["val_acc" if self.per_epoch else "val_acc_step"]
-            if va.n > k:
-                text += f", accuracy {va.y[k]:.2%}"
+        at = base.x[base.nearest(x)]
+        parts = []
+        for m in metrics:
+            s = self.series[f"{kind}:{m.name}"]
+            j = s.nearest(at)
+            if j is not None:
+                parts.append(f"{m.label} {m.text(s.y[j])}")
+        text = f"{unit} {at:.0f}: " + ", ".join(parts)
+        vals = []
+        for m in self.spec.metrics:
+            s = self.series[f"{vkind}:{m.name}"]
+            k = s.nearest(at)
+            if k is not None:
+                vals.append(f"{m.label} {m.text(s.y[k])}")
+        if vals:
+            text += " · validation " + ", ".join(vals)
         return text
 
     # ---- earlier runs ---------------------------------------------------------------------------------
@@ -281,26 +376,31 @@ class CurvesView(QWidget):
         for i in range(self.run_list.count()):
             self.run_list.item(i).setCheckState(Qt.Checked if i in indices else Qt.Unchecked)
 
-    def _draw_comparison(self) -> None:
+    def _remove_comparison(self) -> None:
         for plot, item in self.compare_items:
             plot.removeItem(item)
         self.compare_items = []
+
+    def _draw_comparison(self) -> None:
+        """Each ticked run's curves of the metrics shown now: its validation per epoch, its training per step."""
+        self._remove_comparison()
+        shown = {m.name: m for m in self.spec.metrics}
         for i, run in enumerate(self.runs):
             if self.run_list.item(i).checkState() != Qt.Checked:
                 continue
             color = COLORS[(i + 2) % len(COLORS)]
-            for plot, (key, vkey) in ((self.loss_plot, ("loss", "val_loss")),
-                                      (self.acc_plot, ("accuracy", "val_accuracy"))):
-                if self.per_epoch:
-                    recs = run.get("epochs") or []
-                    x = [r["epoch"] for r in recs if r.get(vkey) is not None]
-                    y = [r[vkey] for r in recs if r.get(vkey) is not None]
-                else:
-                    recs = run.get("steps") or []
-                    x = [r["step"] for r in recs if r.get(key) is not None]
-                    y = [r[key] for r in recs if r.get(key) is not None]
-                item = curve(plot, color, f"run {run.get('id')}", width=1.5, style=Qt.DashLine)
-                item.setData(np.asarray(x, float), np.asarray(y, float))
+            for k, m in enumerate(mm for mm in spec_of_run(run).metrics if mm.name in shown):
+                key = f"val_{m.name}" if self.per_epoch else m.name
+                recs = run.get("epochs" if self.per_epoch else "steps") or []
+                points = [(r["epoch" if self.per_epoch else "step"], r[key]) for r in recs if r.get(key) is not None]
+                if not points:
+                    continue
+                plot = self.plot_widgets[shown[m.name].plot]
+                alone = sum(1 for mm in shown.values() if mm.plot == shown[m.name].plot) == 1
+                name = f"run {run.get('id')}" if alone else f"run {run.get('id')} {m.short}"
+                item = curve(plot, color, name, width=1.5, style=COMPARE_STYLES[k % len(COMPARE_STYLES)])
+                xy = np.asarray(points, float)
+                item.setData(xy[:, 0], xy[:, 1])
                 self.compare_items.append((plot, item))
 
     # ---- export ------------------------------------------------------------------------------------
@@ -311,10 +411,18 @@ class CurvesView(QWidget):
         self.exported.emit(str(path))
         return path
 
+    def csv_fields(self) -> list[str]:
+        """kind, epoch, step, then the task's metrics, their validation values and the learning rates
+        that the shown run has."""
+        present = {k for row in self.rows for k, v in row.items() if v is not None}
+        names = [m.name for m in self.spec.step_metrics] + [f"val_{m.name}" for m in self.spec.metrics]
+        lrs = sorted((k for k in present if k.startswith("lr")), key=lambda k: (k != "lr", k))
+        return list(FIXED_FIELDS) + [n for n in names if n in present] + lrs
+
     def export_csv(self, path) -> Path:
         path = Path(path)
         with open(path, "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, CSV_FIELDS, extrasaction="ignore")
+            writer = csv.DictWriter(f, self.csv_fields(), extrasaction="ignore")
             writer.writeheader()
             for row in self.rows:
                 writer.writerow({k: ("" if v is None else v) for k, v in row.items()})

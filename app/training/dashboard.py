@@ -1,6 +1,6 @@
 """The Training tab: run buttons, device choice, progress (epoch, step, samples/s, ETA), the device in
-use, a banner for edits made during a run, and the live views (curves, feature maps, evaluation,
-gradients, prediction). A view only: TrainingSession (session.py) feeds it."""
+use, a banner for edits made during a run, and the live views (curves, samples of a generative
+model, feature maps, evaluation, gradients, prediction). A view only: TrainingSession (session.py) feeds it."""
 from __future__ import annotations
 
 import time
@@ -14,6 +14,8 @@ from .evaluation import EvaluationView
 from .feature_maps import FeatureMapView
 from .gradients import GradientView
 from .prediction import PredictionView
+from .samples import SamplesView
+from .taskinfo import is_generative, project_task
 
 PROGRESS_INTERVAL_S = 0.25
 DEVICES = (("Auto", "auto"), ("CPU", "cpu"), ("CUDA GPU", "cuda"), ("Apple MPS", "mps"))
@@ -80,6 +82,7 @@ class TrainingDashboard(QWidget):
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.curves = CurvesView()
+        self.samples = SamplesView()
         self.feature_maps = FeatureMapView()
         self.gradients = GradientView()
         self.evaluation = EvaluationView()
@@ -87,6 +90,8 @@ class TrainingDashboard(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.curves, "Curves")
+        self.tabs.addTab(self.samples, "Samples")
+        self.tabs.setTabVisible(self.tabs.indexOf(self.samples), False)
         self.tabs.addTab(self.feature_maps, "Feature maps")
         self.tabs.addTab(self.gradients, "Gradients")
         self.tabs.addTab(self.evaluation, "Evaluation")
@@ -98,6 +103,24 @@ class TrainingDashboard(QWidget):
         lay.addWidget(self.banner)
         lay.addWidget(self.status)
         lay.addWidget(self.tabs, 1)
+
+    def set_project(self, project) -> None:
+        """The views that follow the open project's task and weights (the session calls this on open,
+        new, and at the end of a run)."""
+        self.evaluation.set_project(project)
+        self.prediction.set_project(project)
+        self.samples.set_project(project)
+        self.set_task(project_task(project))
+
+    def set_task(self, task: str | None) -> None:
+        """A GAN or VAE shows the Samples tab; the Prediction tab explains why it does not apply."""
+        generative = is_generative(task)
+        index = self.tabs.indexOf(self.samples)
+        if self.tabs.isTabVisible(index) != generative:
+            if not generative and self.tabs.currentIndex() == index:
+                self.tabs.setCurrentWidget(self.curves)
+            self.tabs.setTabVisible(index, generative)
+        self.prediction.set_generative(generative)
 
     def device_choice(self) -> str:
         return self.device.currentData()
@@ -115,16 +138,17 @@ class TrainingDashboard(QWidget):
                                    f"{e['steps_per_epoch']} steps of {e['batch_size']} · {e['params']:,} parameters")
         self.epochs = e["epochs"]
 
-    def show_step(self, e: dict) -> None:
+    def show_step(self, e: dict, paused: bool = False) -> None:
+        """Progress after a step record (``paused``: a single step while paused has no rate or ETA)."""
         # a few times a second is plenty for a person and keeps the GUI's CPU share off the training
         now = time.monotonic()
-        if now - self._last_progress < PROGRESS_INTERVAL_S and e["step"] < e["total_steps"]:
+        if not paused and now - self._last_progress < PROGRESS_INTERVAL_S and e["step"] < e["total_steps"]:
             return
         self._last_progress = now
         self.progress.set_value_later(min(e["step"], self.progress.maximum()))
-        self.progress_text.setText(f"epoch {e['epoch']}/{getattr(self, 'epochs', '?')} · step {e['step']:,}/"
-                                   f"{e['total_steps']:,} · {e['samples_per_s']:,.0f} samples/s · "
-                                   f"ETA {clock(e['eta_s'])}")
+        where = f"epoch {e['epoch']}/{getattr(self, 'epochs', '?')} · step {e['step']:,}/{e['total_steps']:,}"
+        self.progress_text.setText(f"{where} · paused" if paused else
+                                   f"{where} · {e['samples_per_s']:,.0f} samples/s · ETA {clock(e['eta_s'])}")
 
     def show_banner(self, text: str) -> None:
         self.banner.setText(text)

@@ -1,6 +1,7 @@
 """Test-set evaluation of the trained model (runtime.evaluate) in a background thread: the confusion
 matrix as a heat map with counts, per-class precision / recall / F1, and the test images the model
-was most confidently wrong about, with their true and predicted classes."""
+was most confidently wrong about, with their true and predicted classes; a GAN's or a VAE's
+report on its own page (generative_report.py)."""
 from __future__ import annotations
 
 import threading
@@ -9,11 +10,19 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel,
-                               QPushButton, QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QPushButton, QScrollArea, QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout,
+                               QWidget)
 
 from ..theme import icon, is_dark
+from .generative_report import GenerativeReport
+from .pictures import to_qimage  # noqa: F401 - prediction.py imports it from here
+
+GENERATIVE_HINT = ("Evaluate to measure the trained model on the test set. A GAN gets the Frechet distance between "
+                   "its samples and test images (a small classifier is trained on the dataset for it the first "
+                   "time, which takes a while) or, on 2-D points, the modes it covers; a VAE gets its negative "
+                   "ELBO and the test images it finds most unusual.")
 
 
 def evaluate_in_background(project, best: bool, done) -> threading.Thread:
@@ -27,7 +36,12 @@ def evaluate_in_background(project, best: bool, done) -> threading.Thread:
             except EvaluationError as e:
                 done(str(e))
                 return
-            report["wrong_images"] = _wrong_images(project, report.get("most_confident_wrong") or [])
+            if report.get("task") == "vae":
+                from .explore_jobs import unusual_images
+
+                report["unusual_images"] = unusual_images(project, report, best)
+            elif report.get("task") != "gan":
+                report["wrong_images"] = _wrong_images(project, report.get("most_confident_wrong") or [])
             done(report)
         except Exception as e:  # a message in the view, never a dead thread
             done(f"evaluation failed: {e}")
@@ -58,18 +72,6 @@ def _wrong_images(project, wrong: list[dict]) -> list:
         std = torch.tensor(ds.normalization["std"]).view(1, -1, 1, 1)
         x = x * std + mean
     return list(x.clamp(0, 1).numpy())
-
-
-def to_qimage(img: np.ndarray) -> QImage:
-    """(C, H, W) or (H, W) floats in [0, 1] -> an 8-bit QImage (gray or RGB)."""
-    a = np.asarray(img, dtype=np.float32)
-    if a.ndim == 3 and a.shape[0] == 1:
-        a = a[0]
-    b = np.ascontiguousarray((np.clip(a, 0, 1) * 255).astype(np.uint8))
-    if b.ndim == 2:
-        return QImage(b.data, b.shape[1], b.shape[0], b.shape[1], QImage.Format_Grayscale8).copy()
-    b = np.ascontiguousarray(b[:3].transpose(1, 2, 0))
-    return QImage(b.data, b.shape[1], b.shape[0], 3 * b.shape[1], QImage.Format_RGB888).copy()
 
 
 class EvaluationView(QWidget):
@@ -114,20 +116,46 @@ class EvaluationView(QWidget):
         right = QVBoxLayout()
         right.addWidget(QLabel("Most confidently wrong test images"))
         right.addWidget(scroll, 1)
-        body = QHBoxLayout()
+        classifier = QWidget()
+        body = QHBoxLayout(classifier)
+        body.setContentsMargins(0, 0, 0, 0)
         body.addWidget(self.heat, 3)
         body.addWidget(self.table, 3)
         body.addLayout(right, 3)
+        self.generative = GenerativeReport()
+        self.pages = QStackedWidget()
+        self.pages.addWidget(classifier)
+        self.pages.addWidget(self.generative)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(top)
-        lay.addLayout(body, 1)
+        lay.addWidget(self.pages, 1)
         self.button.clicked.connect(lambda: self.evaluate())
         self._arrived.connect(self._show)
 
     def set_project(self, project) -> None:
+        """The open project: another one's report is cleared (a view never shows a previous project)."""
+        if project is not self.project:
+            self.clear()
+            from .taskinfo import is_generative, project_task
+
+            if project is not None and is_generative(project_task(project)):
+                self.pages.setCurrentWidget(self.generative)
+                self.generative.details.setText(GENERATIVE_HINT)
         self.project = project
         self.button.setEnabled(bool(project is not None and project.weights))
+
+    def clear(self) -> None:
+        self.report = None
+        self.status.setText("Train, then evaluate the model on test images it has never seen")
+        self.heat_item.clear()
+        for item in self.count_items:
+            self.heat.removeItem(item)
+        self.count_items = []
+        self.table.setRowCount(0)
+        self._wrong([], [])
+        self.generative.clear()
+        self.pages.setCurrentIndex(0)
 
     @property
     def busy(self) -> bool:
@@ -153,6 +181,12 @@ class EvaluationView(QWidget):
             self.finished.emit(report)
             return
         self.report = report
+        if report.get("task") in ("gan", "vae"):
+            self.pages.setCurrentWidget(self.generative)
+            self.status.setText(self.generative.show_report(report))
+            self.finished.emit(report)
+            return
+        self.pages.setCurrentIndex(0)
         if "confusion_matrix" not in report:
             self.status.setText(f"{report['samples']:,} test samples of '{report['dataset']}': loss "
                                 f"{report['loss']:.4f}, MAE {report['mae']:.4f}, R² {report['r2']:.3f}")

@@ -1,6 +1,7 @@
 """File > Export: the model through the runtime's exporters (TorchScript, ONNX, PyTorch source,
-state dict, HDF5 weights), and the learning curves (PNG, CSV), the confusion matrix (PNG) and the
-model summary (CSV) from the editor's views. Exports run in the GUI thread (the ONNX exporter
+state dict, HDF5 weights), one part of a GAN or VAE alone (the generator, the decoder...), and
+the learning curves (PNG, CSV), the confusion matrix (PNG) and the model summary (CSV) from the
+editor's views. Exports run in the GUI thread (the ONNX exporter
 redirects stdout while it works, which must not race another thread's output)."""
 from __future__ import annotations
 
@@ -15,12 +16,23 @@ MODEL_FORMATS = (("torchscript", "TorchScript…", "TorchScript (*.torchscript *
                  ("python", "PyTorch source…", "Python source (*.py)", ".py"),
                  ("pt", "PyTorch state dict…", "PyTorch state dict (*.pt)", ".pt"),
                  ("h5", "HDF5 weights…", "HDF5 weights (*.h5)", ".h5"))
+PARTS = (("generator", "Generator alone"), ("discriminator", "Discriminator alone"), ("encoder", "Encoder alone"),
+         ("decoder", "Decoder alone"))
+
+
+def part_names(graph) -> list[str]:
+    """The parts of ``graph`` that export alone (the names runtime.export.export_parts gives, without torch)."""
+    from projects.parts import model_parts
+
+    members = set(model_parts(graph).members.values())
+    return [name for name, _ in PARTS if name in members]
 
 
 class ExportActions:
     def __init__(self, window, session):
         self.window, self.session = window, session
         self._pending_matrix: str | None = None
+        self.part_menus: dict = {}
         session.dashboard.evaluation.finished.connect(self._evaluated)
         session.dashboard.curves.png_button.clicked.connect(lambda: self.export_curves_png())
         session.dashboard.curves.csv_button.clicked.connect(lambda: self.export_curves_csv())
@@ -39,16 +51,19 @@ class ExportActions:
         self.window.statusBar().showMessage(f"Exported {names}", 8000)
 
     # ---- model -----------------------------------------------------------------------------------
-    def export_model(self, fmt: str, path: str | None = None) -> list[Path]:
+    def export_model(self, fmt: str, path: str | None = None, part: str | None = None) -> list[Path]:
+        """Export the trained model (``part``: only that part of a GAN or VAE) as ``fmt``."""
         title, file_filter, suffix = next((t, f, s) for k, t, f, s in MODEL_FORMATS if k == fmt)
-        path = path or self.ask_path(f"Export {title.rstrip('…')}", self._stem() + suffix, file_filter)
+        what = f"the {part} as " if part else ""
+        path = path or self.ask_path(f"Export {what}{title.rstrip('…')}", self._stem() + (f"-{part}" if part else "")
+                                     + suffix, file_filter)
         if not path:
             return []
         from runtime.export import ExportError, export_model
 
         QApplication.setOverrideCursor(Qt.WaitCursor)
         try:
-            written = export_model(self.window.doc.project, fmt, path)
+            written = export_model(self.window.doc.project, fmt, path, part=part)
         except ExportError as e:
             self.window.show_error(str(e))
             return []
@@ -90,6 +105,12 @@ class ExportActions:
             self.window.show_error(report if isinstance(report, str) else
                                    "This model is not a classifier: it has no confusion matrix")
 
+    def show_parts(self) -> None:
+        """Offer the parts the open project has (the Export menu calls this before it opens)."""
+        names = part_names(self.window.doc.graph)
+        for name, menu in self.part_menus.items():
+            menu.menuAction().setVisible(name in names)
+
     def export_summary_csv(self, path: str | None = None) -> Path | None:
         path = path or self.ask_path("Export model summary", self._stem() + "-summary.csv", "CSV (*.csv)")
         return self._write(self._summary_csv, path)
@@ -130,6 +151,15 @@ def install_export_menu(window, session) -> ExportActions:
     for fmt, title, _f, _s in MODEL_FORMATS:
         act = menu.addAction(title)
         act.triggered.connect(lambda _c=False, fmt=fmt: exports.export_model(fmt))
+    for part, part_title in PARTS:
+        sub = menu.addMenu(part_title)
+        for fmt, title, _f, _s in MODEL_FORMATS:
+            act = sub.addAction(title)
+            act.triggered.connect(lambda _c=False, fmt=fmt, part=part: exports.export_model(fmt, part=part))
+        exports.part_menus[part] = sub
+    menu.aboutToShow.connect(exports.show_parts)
+    exports.show_parts()
+    window.doc.project_replaced.connect(exports.show_parts)
     menu.addSeparator()
     for title, slot in (("Learning curves (PNG)…", exports.export_curves_png),
                         ("Learning curves (CSV)…", exports.export_curves_csv),

@@ -41,7 +41,7 @@ class GradientView(QWidget):
         self.step: int | None = None
         self.dirty = False
 
-    def start_run(self, graph) -> None:
+    def start_run(self, graph, caption: str = "Waiting for the first gradients of this run…") -> None:
         """Forget the last run; block names come from the graph the run trains."""
         self.names = {nid: node.name for nid, node in graph.nodes.items()}
         self.order, self.latest, self.step = [], {}, None
@@ -50,7 +50,7 @@ class GradientView(QWidget):
             self.history_plot.removeItem(item)
         self.lines.clear()
         self.bars.setOpts(x=[], height=[])
-        self.caption.setText("Waiting for the first gradients of this run…")
+        self.caption.setText(caption)
         self.dirty = False
 
     def add(self, event: dict) -> None:

@@ -24,13 +24,31 @@ class SparseLogAxis(pg.AxisItem):
         return out
 
 
-def plot_widget(title: str = "", left: str = "", bottom: str = "", log_y: bool = False) -> pg.PlotWidget:
-    """A themed plot; ``log_y`` gives it a logarithmic y axis with sparse labels."""
-    dark = is_dark()
-    axes = {"left": SparseLogAxis("left")} if log_y else None
-    w = pg.PlotWidget(background="#1e1f22" if dark else "#ffffff", axisItems=axes)
-    fg = "#c8ccd3" if dark else "#3b3f46"
-    item = w.getPlotItem()
+def foreground() -> str:
+    """The colour of axes and titles in the current theme."""
+    return "#c8ccd3" if is_dark() else "#3b3f46"
+
+
+def background() -> str:
+    """The plots' background colour in the current theme."""
+    return "#1e1f22" if is_dark() else "#ffffff"
+
+
+def plot_widget(title: str = "", left: str = "", bottom: str = "", log_y: bool = False,
+                log_axis: bool = False) -> pg.PlotWidget:
+    """A themed plot; ``log_y`` gives it a logarithmic y axis with sparse labels (``log_axis``: an
+    axis that labels sparsely once the plot is switched to log mode)."""
+    axes = {"left": SparseLogAxis("left")} if log_y or log_axis else None
+    w = pg.PlotWidget(background=background(), axisItems=axes)
+    themed_plot(w.getPlotItem(), title, left, bottom)
+    if log_y:
+        w.setLogMode(y=True)
+    return w
+
+
+def themed_plot(item: pg.PlotItem, title: str = "", left: str = "", bottom: str = "") -> pg.PlotItem:
+    """Axes, labels and title of ``item`` in the theme's colours; no grid, no context menu."""
+    fg = foreground()
     for name in ("left", "bottom"):
         axis = item.getAxis(name)
         axis.setPen(fg)
@@ -43,9 +61,7 @@ def plot_widget(title: str = "", left: str = "", bottom: str = "", log_y: bool =
         item.setLabel("bottom", bottom, color=fg)
     # no grid: a grid belongs to the axis items, so every curve update would repaint them (slow text)
     item.setMenuEnabled(False)
-    if log_y:
-        w.setLogMode(y=True)
-    return w
+    return item
 
 
 def cache_static_parts(plot: pg.PlotWidget) -> None:

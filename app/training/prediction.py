@@ -81,10 +81,20 @@ class PredictionView(QWidget):
         body = QHBoxLayout()
         body.addLayout(left, 2)
         body.addWidget(self.bars_plot, 3)
+        self.generative_note = QLabel("A GAN or a VAE makes images instead of classifying them: explore this model "
+                                      "in the Samples tab.")
+        self.generative_note.setWordWrap(True)
+        self.generative_note.hide()
+        self.body = QWidget()
+        inner = QVBoxLayout(self.body)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.addLayout(top)
+        inner.addLayout(body, 1)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
-        lay.addLayout(top)
-        lay.addLayout(body, 1)
+        lay.addWidget(self.generative_note)
+        lay.addWidget(self.body, 1)
+        self.generative = False
         self.open_button.clicked.connect(self.open_dialog)
         self.truth.currentIndexChanged.connect(lambda _i: self._show_answer())
 
@@ -100,6 +110,12 @@ class PredictionView(QWidget):
         self.truth.setCurrentIndex(max(i, 0))
         self.truth.blockSignals(False)
 
+    def set_generative(self, on: bool) -> None:
+        """A generative project has nothing to classify: one sentence points to the Samples tab."""
+        self.generative = on
+        self.generative_note.setVisible(on)
+        self.body.setVisible(not on)
+
     def ask_image_path(self) -> str:
         return QFileDialog.getOpenFileName(self, "Open an image", "", IMAGE_FILTER)[0]
 
@@ -109,7 +125,7 @@ class PredictionView(QWidget):
             self.predict(path)
 
     def dragEnterEvent(self, event) -> None:
-        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+        if not self.generative and event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:

@@ -10,9 +10,24 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .dashboard import TrainingDashboard
+from .taskinfo import is_generative, project_task, spec_of_event, spec_of_task
 from .worker import TrainingWorker
 
 TICK_MS = 50  # 20 refreshes a second at most
+SAMPLES_PER_S = 1.0  # sample grids and reconstructions (a generator pass each, taken from training)
+POINTS_PER_S = 4.0  # a 2-D GAN's points and decision map are cheap, and a student watches them move
+
+
+def samples_rate(project) -> float:
+    """How often a run of ``project`` sends samples events (0: not a generative task)."""
+    if not is_generative(project_task(project)):
+        return 0.0
+    from projects.parts import model_parts
+
+    parts = model_parts(project.graph)
+    real = project.graph.nodes.get(parts.real_input) if parts.real_input else None
+    points = real is not None and real.type_id == "input.vector" and real.params.get("features") == 2
+    return POINTS_PER_S if points else SAMPLES_PER_S
 
 
 class TrainingSession(QObject):
@@ -30,6 +45,7 @@ class TrainingSession(QObject):
         self.stop_requested_at = 0.0
         self.stop_latency: float | None = None
         self.state = "idle"  # idle | running | paused | stopping
+        self._stepping: list[str | None] = []  # single steps asked for while paused, oldest first
         self._make_actions()
         self.dashboard = TrainingDashboard(window.actions)
         self.timer = QTimer(self)
@@ -38,13 +54,14 @@ class TrainingSession(QObject):
         self._graph_timer = QTimer(self)
         self._graph_timer.setSingleShot(True)
         self._graph_timer.setInterval(0)
-        self._graph_timer.timeout.connect(lambda: self.dashboard.feature_maps.set_graph(self.doc.graph))
+        self._graph_timer.timeout.connect(self._after_edit)
         d = self.dashboard
         self.doc.project_replaced.connect(self.on_project_replaced)
         self.doc.graph_event.connect(self._on_edit)
         self.doc.training_changed.connect(self._on_edit)
         window.scene.selectionChanged.connect(self._on_canvas_selection)
         d.feature_maps.block_chosen.connect(self._watch)
+        d.samples.step_requested.connect(self.step_once)
         d.device.currentIndexChanged.connect(lambda _i: self._device_changed())
         self.on_project_replaced()
         self._update_actions()
@@ -63,6 +80,7 @@ class TrainingSession(QObject):
         acts["pause"].setEnabled(s == "running")
         acts["resume"].setEnabled(s == "paused")
         acts["stop"].setEnabled(s in ("running", "paused"))
+        self.dashboard.samples.set_run_state(s)
 
     @property
     def running(self) -> bool:
@@ -85,8 +103,10 @@ class TrainingSession(QObject):
         d = self.dashboard
         self.run_project = self.doc.project
         watch = [d.feature_maps.current_id()] if d.feature_maps.current_id() else []
-        self.worker = TrainingWorker(self.doc.project.copy(), self.overrides(), self.mode, watch, gradients=True)
+        self.worker = TrainingWorker(self.doc.project.copy(), self.overrides(), self.mode, watch, gradients=True,
+                                     samples_per_s=samples_rate(self.doc.project))
         d.gradients.start_run(self.doc.graph)
+        d.samples.start_run()
         d.curves.clear()
         d.curves.refresh()
         d.show_banner("")
@@ -115,7 +135,18 @@ class TrainingSession(QObject):
         if self.state == "paused":
             self.worker.resume()
             self.state = "running"
+            self._stepping = []
             self._update_actions()
+
+    def step_once(self, part: str | None = None) -> bool:
+        """While paused: train exactly one more step (``part``: "discriminator" or "generator" only)."""
+        if self.state != "paused":
+            return False
+        self.worker.step_once(part)
+        self._stepping.append(part)
+        what = {"discriminator": "one discriminator update", "generator": "one generator update"}.get(part, "one step")
+        self.dashboard.status.setText(f"Paused: training {what}…")
+        return True
 
     def stop(self) -> None:
         if self.state in ("running", "paused"):
@@ -140,25 +171,34 @@ class TrainingSession(QObject):
             return
         events = self.worker.drain()
         d = self.dashboard
-        last_step = maps = None
+        last_step = maps = samples = None
         for e in events:
             kind = e["event"]
             if kind == "step":
                 d.curves.add_step(e)
                 last_step = e
+                if self._stepping and self.state == "paused":
+                    d.status.setText(self._stepped_text(self._stepping.pop(0), e))
             elif kind == "epoch":
                 d.curves.add_epoch(e)
-                d.status.setText(self._epoch_text(e))
+                if self.state != "paused":  # a step that ended the epoch keeps its "after one ... update"
+                    d.status.setText(d.curves.epoch_text(e))
             elif kind == "feature_maps":
                 maps = e
+            elif kind == "samples":
+                samples = e
             elif kind == "gradients":
                 d.gradients.add(e)
             elif kind == "run_started":
                 d.show_started(e)
+                d.curves.set_spec(spec_of_event(e))
                 d.curves.start_run(e)
+                d.set_task(e.get("task"))
+                d.samples.started(e)
                 d.status.setText(f"Training {e['task']} on {e['device']} ({e['precision']})")
             elif kind == "paused":
                 d.status.setText(f"Paused at epoch {e['epoch']}, step {e['step']:,}: press Resume (F5) to go on")
+                d.samples.set_paused_at(e["step"])
             elif kind == "resumed":
                 d.status.setText("Resumed")
             elif kind in ("finished", "stopped", "failed"):
@@ -168,9 +208,11 @@ class TrainingSession(QObject):
             elif kind == "_done":
                 self._done(e["result"])
         if last_step is not None:
-            d.show_step(last_step)
+            d.show_step(last_step, paused=self.state == "paused")
         if maps is not None:
             d.feature_maps.show_maps(maps["maps"], maps.get("step"), maps.get("weights"))
+        if samples is not None:
+            d.samples.add(samples)
         if d.gradients.dirty and d.gradients.isVisible():
             d.gradients.refresh()
         if d.curves.dirty and (d.curves.isVisible() or self.worker.result is not None):
@@ -178,19 +220,17 @@ class TrainingSession(QObject):
             self.frames += 1
 
     @staticmethod
-    def _epoch_text(e: dict) -> str:
-        parts = [f"Epoch {e['epoch']}: loss {e['loss']:.4f}"]
-        if e.get("accuracy") is not None:
-            parts.append(f"accuracy {e['accuracy']:.2%}")
-        if e.get("val_loss") is not None:
-            parts.append(f"validation loss {e['val_loss']:.4f}")
-        if e.get("val_accuracy") is not None:
-            parts.append(f"validation accuracy {e['val_accuracy']:.2%}")
-        return ", ".join(parts)
+    def _stepped_text(part: str | None, e: dict) -> str:
+        what = {"discriminator": "one discriminator update", "generator": "one generator update"}.get(
+            part, "one training step")
+        return (f"Paused at epoch {e['epoch']}, step {e['step']:,}, after {what}: step again, or press Resume "
+                "(F5) to go on")
 
     def _done(self, result) -> None:
         self.timer.stop()
         self.state = "idle"
+        self._stepping = []
+        self._update_actions()  # before the views follow the project: they ask whether a run is on
         target, self.run_project = self.run_project, None
         if result.run is not None:
             from runtime.trainer import record_run
@@ -206,7 +246,6 @@ class TrainingSession(QObject):
                 d.evaluation.evaluate(target)
         elif target is not None:
             d.show_banner("The run ended after another project was opened: its results are not in this one")
-        self._update_actions()
         self.run_finished.emit(result.status)
 
     # ---- project changes ------------------------------------------------------------------------------
@@ -218,21 +257,37 @@ class TrainingSession(QObject):
             d.show_banner("Another project was opened during the run: the run's results go to the project "
                           "it started from, not this one")
             return
-        d.curves.clear()
-        self._show_project_results()
-        runs = self.doc.project.history.get("runs") or []
+        project = self.doc.project
+        d.gradients.start_run(self.doc.graph, "Train to see how large each block's gradients are after each update.")
+        runs = project.history.get("runs") or []
         if runs:
             d.curves.show_run(runs[-1])
+        else:
+            d.curves.set_spec(spec_of_task(project_task(project)))
+            d.curves.clear()
+        self._show_project_results()
 
     def _show_project_results(self) -> None:
+        """Every view of the Training tab from the open project (one path: open, new, end of a run)."""
         d, project = self.dashboard, self.doc.project
         runs = project.history.get("runs") or []
         d.curves.set_runs(runs[:-1] if self.running else runs)
-        d.evaluation.set_project(project)
-        d.prediction.set_project(project)
+        d.set_project(project)
         d.feature_maps.show_weights(project if project.weights else None)
         if runs and runs[-1].get("device"):
             d.device_label.setText(f"last run on {runs[-1]['device']}")
+
+    def _after_edit(self) -> None:
+        """The canvas or the settings changed: block lists, and the views that depend on the task."""
+        d = self.dashboard
+        d.feature_maps.set_graph(self.doc.graph)
+        if self.running:
+            return
+        task = project_task(self.doc.project)
+        d.set_task(task)
+        d.samples.set_task(task)
+        if not self.doc.project.history.get("runs"):
+            d.curves.set_spec(spec_of_task(task))
 
     def _on_edit(self, *_args) -> None:
         self._graph_timer.start()

@@ -32,7 +32,7 @@ class TrainingWorker:
     """Train ``project`` (a frozen copy) with ``overrides``; events are drained with ``drain()``."""
 
     def __init__(self, project, overrides: dict | None = None, mode: str = "thread", watch=(),
-                 gradients: bool = False):
+                 gradients: bool = False, samples_per_s: float = 0.0):
         if mode not in MODES:
             raise ValueError(f"unknown worker mode {mode!r}")
         self.project, self.overrides, self.mode = project, dict(overrides or {}), mode
@@ -40,6 +40,7 @@ class TrainingWorker:
         self.started_at = 0.0
         self._watch = tuple(watch)
         self._gradients = gradients
+        self._samples_per_s = samples_per_s  # 0: no samples events
         self._thread: threading.Thread | None = None
         self._process = None
 
@@ -53,6 +54,8 @@ class TrainingWorker:
             self.control = RunControl()
             self.control.watch(self._watch)
             self.control.watch_gradients(self._gradients)
+            if self._samples_per_s:
+                self.control.watch_samples(True, self._samples_per_s)
             self._thread = threading.Thread(target=self._run_here, name="netcanvas-training", daemon=True)
             self._thread.start()
         else:
@@ -66,7 +69,8 @@ class TrainingWorker:
             self.events, self._commands = ctx.Queue(), ctx.Queue()
             self._process = ctx.Process(target=child_main, name="netcanvas-training", daemon=True,
                                         args=(dumps_project(self.project), self.overrides, self.events,
-                                              self._commands, self._watch, self._gradients))
+                                              self._commands, self._watch, self._gradients,
+                                              self._samples_per_s))
             self._process.start()
 
     def _run_here(self) -> None:
@@ -84,10 +88,7 @@ class TrainingWorker:
     # ---- control (any thread) -----------------------------------------------------------------
     def _send(self, cmd: str, arg=None) -> None:
         if self.mode == "thread":
-            if cmd == "watch":
-                self.control.watch(arg)
-            else:
-                getattr(self.control, cmd)()
+            apply_command(self.control, cmd, arg)
         elif self._process is not None and self._process.is_alive():
             self._commands.put((cmd, arg))
 
@@ -103,6 +104,10 @@ class TrainingWorker:
     def watch(self, node_ids) -> None:
         self._watch = tuple(node_ids)
         self._send("watch", self._watch)
+
+    def step_once(self, part: str | None = None) -> None:
+        """While paused: one more training step (``part``: update only that part of a GAN)."""
+        self._send("step_once", part)
 
     # ---- GUI side -------------------------------------------------------------------------------
     def drain(self, limit: int = 10_000) -> list[dict]:
@@ -150,6 +155,16 @@ class TrainingWorker:
             return True
         target.join(None if deadline is None else max(0.0, deadline - time.perf_counter()))
         return not target.is_alive()
+
+
+def apply_command(control, cmd: str, arg=None) -> None:
+    """Apply one GUI command to a run's RunControl (here, or in the process worker's child)."""
+    if cmd == "watch":
+        control.watch(arg)
+    elif cmd == "step_once":
+        control.step_once(arg)
+    elif cmd in ("pause", "resume", "stop"):
+        getattr(control, cmd)()
 
 
 def _join_or_kill(process, timeout: float = 30.0) -> None:
