@@ -339,3 +339,23 @@ def test_curves_follow_the_task_of_the_run(qtbot, tmp_path):
     view.log_scale.setChecked(True)
     assert view.loss_plot.getPlotItem().ctrl.logYCheck.isChecked()
     assert not view.acc_plot.getPlotItem().ctrl.logYCheck.isChecked()
+
+
+@pytest.mark.parametrize("name", ["dcgan-fashion", "cgan-fashion", "gan-ring", "vae-fashion", "vae-2d"])
+def test_each_generative_example_trains_from_the_editor(window, qtbot, name):
+    from projects.examples import example_path
+
+    assert window.open_file(example_path(name)), window.errors
+    p = window.doc.project
+    # the shipped recipe on a few images: the run goes through the editor's real path
+    p.training.update(epochs=1, batch_size=32, log_every=2)
+    p.training["dataset"]["limit"] = 128
+    session, d = window.training, window.training.dashboard
+    session.mode = "thread"
+    session.auto_evaluate = False
+    d.tabs.setCurrentWidget(d.samples)
+    session.train()
+    wait_idle(qtbot, session)
+    assert p.history["runs"][-1]["status"] == "finished", d.status.text()
+    assert d.samples.frames >= 1  # the live samples or reconstructions were drawn
+    assert not window.errors
