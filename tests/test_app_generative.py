@@ -359,3 +359,19 @@ def test_each_generative_example_trains_from_the_editor(window, qtbot, name):
     assert p.history["runs"][-1]["status"] == "finished", d.status.text()
     assert d.samples.frames >= 1  # the live samples or reconstructions were drawn
     assert not window.errors
+
+
+def test_a_long_shape_and_its_parameter_count_share_the_card_line_without_overlap(window, qtbot):
+    from PySide6.QtGui import QFontMetricsF
+
+    from app.canvas.node_item import WIDTH, compact_count
+    from projects.examples import example_path
+
+    assert compact_count(390_181) == "390k" and compact_count(2_500_000) == "2.5M" and compact_count(999) == "999"
+    assert window.open_file(example_path("cgan-fashion"))
+    item = window.scene.nodes[node_id(window.doc.graph, "Generator")]
+    shape_text, font, _ = item._texts[3]
+    metrics = QFontMetricsF(font)
+    used = 12 + metrics.horizontalAdvance(shape_text.text()) + 8 + item._params.size().width()
+    assert used <= WIDTH - 10 and item._params.text() == "390k params"
+    assert window.scene.nodes[node_id(window.doc.graph, "Discriminator")]._params.text() == "187,297 params"

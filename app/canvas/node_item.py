@@ -97,6 +97,8 @@ class NodeItem(QGraphicsObject):
             params = f"{state.params:,} params" if state.params else ""
         else:
             stats = "→ ?"
+        if params:  # the shape line holds both: a long shape gets the short count, then is elided
+            params, stats = _fit_shape_line(stats, params, state.params, small, WIDTH - 22)
         lines = [(node.name, bold, "text"), (block.title if block else node.type_id, small, "muted"),
                  (label or " ", small, "text"), (stats, small, "text")]
         self._texts = []
@@ -245,6 +247,26 @@ def _badge_font() -> QFont:
     font.setBold(True)
     font.setPointSizeF(7.5)
     return font
+
+
+def _fit_shape_line(stats: str, params: str, count: int, font: QFont, width: float) -> tuple[str, str]:
+    """(params text, shape text) that fit side by side in ``width``."""
+    from PySide6.QtGui import QFontMetricsF
+
+    metrics = QFontMetricsF(font)
+    if metrics.horizontalAdvance(stats) + metrics.horizontalAdvance(params) + 8 <= width:
+        return params, stats
+    params = f"{compact_count(count)} params"
+    return params, _elide(stats, font, width - metrics.horizontalAdvance(params) - 8)
+
+
+def compact_count(n: int) -> str:
+    """1234 -> "1.2k", 390181 -> "390k", 2500000 -> "2.5M"."""
+    for size, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if n >= size:
+            value = n / size
+            return f"{value:.1f}{unit}" if value < 10 else f"{value:.0f}{unit}"
+    return str(n)
 
 
 def _elide(text: str, font: QFont, width: float) -> str:

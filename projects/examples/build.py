@@ -219,7 +219,7 @@ def gan_ring(width: int = 256, depth: int = 3, loss: str = "bce", training: dict
                     "circle. The Samples tab draws the real and generated points over the discriminator's view of "
                     "the plane; pause and step one discriminator or generator update at a time. A generator that "
                     "covers only some clusters shows mode collapse; evaluate counts the clusters covered.",
-                    training or default)
+                    training or default, wrap=6)  # the generator on one row, the discriminator below
 
 
 def vae_graph(latent: int, width: int) -> Graph:
