@@ -15,6 +15,7 @@ from typing import Any
 
 import torch
 
+from projects.parts import model_parts
 from projects.tasks import TASK_SPECS, TaskSpec, task_for_head
 
 from ..compiler import CompiledModel
@@ -23,6 +24,17 @@ from ..optim import clip_gradients, make_optimizer
 
 class TaskError(Exception):
     """The model and the chosen task do not fit together; one sentence with the fix."""
+
+
+def parts_of_kind(graph, kind: str, missing: str):
+    """The graph's parts (projects.parts.model_parts) when they form a ``kind`` model, else a
+    TaskError: ``missing`` when they do not, or the first wiring problem when they are incomplete."""
+    parts = model_parts(graph)
+    if parts.kind != kind:
+        raise TaskError(missing)
+    if parts.problems:
+        raise TaskError(parts.problems[0].message)
+    return parts
 
 
 @dataclass

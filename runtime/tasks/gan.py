@@ -14,9 +14,9 @@ import dataclasses
 
 import torch
 
-from projects.parts import model_parts, value_range
+from projects.parts import value_range
 
-from .base import Task, TaskContext, TaskError, in_eval_mode, register
+from .base import Task, TaskContext, TaskError, in_eval_mode, parts_of_kind, register
 
 GRID = 64  # fixed-noise samples in the live grid
 POINTS = 1000  # generated points in the 2-D view
@@ -25,13 +25,8 @@ HEAT = 48  # the 2-D view's decision map is HEAT x HEAT
 
 def gan_parts(graph):
     """The GAN's parts, or a TaskError with the first wiring problem."""
-    parts = model_parts(graph)
-    if parts.kind != "gan":
-        raise TaskError("GAN training needs a generator, a Real or generated block, a discriminator and a GAN loss "
-                        "head: build them on the canvas (see the gan-ring example)")
-    if parts.problems:
-        raise TaskError(parts.problems[0].message)
-    return parts
+    return parts_of_kind(graph, "gan", "GAN training needs a generator, a Real or generated block, a discriminator "
+                                       "and a GAN loss head: build them on the canvas (see the gan-ring example)")
 
 
 def unit_scale(x: torch.Tensor, rng) -> torch.Tensor:

@@ -11,21 +11,16 @@ import math
 
 import torch
 
-from projects.parts import model_parts
 
-from .base import Task, TaskContext, TaskError, in_eval_mode, register
+from .base import Task, TaskContext, TaskError, in_eval_mode, parts_of_kind, register
 
 SHOWN = 8  # fixed test images whose reconstructions the editor shows live
 
 
 def vae_parts(graph):
-    parts = model_parts(graph)
-    if parts.kind != "vae":
-        raise TaskError("VAE training needs an encoder, a VAE latent block, a decoder and a VAE loss head: build "
-                        "them on the canvas (see the vae-fashion example)")
-    if parts.problems:
-        raise TaskError(parts.problems[0].message)
-    return parts
+    """The VAE's parts, or a TaskError with the first wiring problem."""
+    return parts_of_kind(graph, "vae", "VAE training needs an encoder, a VAE latent block, a decoder and a VAE loss "
+                                       "head: build them on the canvas (see the vae-fashion example)")
 
 
 class VAEModels:
