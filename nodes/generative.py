@@ -55,6 +55,10 @@ class _Composite(Block):
         return torch.randn(2, *shape)
 
     @classmethod
+    def id_capacity(cls, p, port):
+        return (p["classes"], "classes") if port == "label" and p.get("conditional") else None
+
+    @classmethod
     def _check_label(cls, p, ins) -> None:
         """The label input is connected exactly when ``conditional`` is on."""
         if p["conditional"] and len(ins) < 2:

@@ -84,6 +84,10 @@ class TokenInput(_Input):
         return f"T={p['steps']}, vocab {p['vocabulary']}"
 
     @classmethod
+    def id_count(cls, p):
+        return p["vocabulary"]
+
+    @classmethod
     def example_input(cls, index, shape, p):
         import torch
 
@@ -124,6 +128,10 @@ class LabelInput(_Input):
     @classmethod
     def label(cls, p):
         return f"{p['classes']} classes"
+
+    @classmethod
+    def id_count(cls, p):
+        return p["classes"]
 
     @classmethod
     def example_input(cls, index, shape, p):

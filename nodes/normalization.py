@@ -143,6 +143,10 @@ class Embedding(Block):
         return p["vocabulary"] * p["dim"]
 
     @classmethod
+    def id_capacity(cls, p, port):
+        return p["vocabulary"], "vocabulary"
+
+    @classmethod
     def example_shapes(cls, p):
         return [(7,)]
 

@@ -256,6 +256,17 @@ class Block:
         return ""
 
     @classmethod
+    def id_count(cls, p: dict[str, Any]) -> int | None:
+        """How many distinct ids (0 to n - 1) this block's integer output carries; None: not ids."""
+        return None
+
+    @classmethod
+    def id_capacity(cls, p: dict[str, Any], port: str) -> tuple[int, str] | None:
+        """(how many distinct ids the integer input ``port`` can look up, the parameter that sets
+        it), e.g. an Embedding's rows; None: any id."""
+        return None
+
+    @classmethod
     def value_range(cls, p: dict[str, Any]) -> tuple[float, float] | str | None:
         """The interval the outputs lie in ((-1, 1) after a tanh), "input" when it is the input's,
         None when unbounded. A GAN's real images are scaled to its generator's range."""

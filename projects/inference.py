@@ -60,6 +60,18 @@ def _rank_hint(want: tuple[int, ...], got: int, source) -> str:
     return ": add a Flatten before it" if got > max(want) else ""
 
 
+def _id_range_problem(graph: "Graph", node: "Node", port: str, src: "Node") -> Problem | None:
+    """A block that looks ids up (an Embedding's table) must have a row for every id it can receive:
+    otherwise training and export fail on the first id out of range."""
+    capacity = node.block.id_capacity(node.params, port)
+    count = src.block.id_count(src.params) if src.block is not None else None
+    if capacity is None or count is None or count <= capacity[0]:
+        return None
+    rows, param = capacity
+    return Problem(f"{_who(node)} has room for {rows:,} ids (0 to {rows - 1:,}) but '{src.name}' gives ids up to "
+                   f"{count - 1:,}: set its {param} to {count:,} or more", node.id, port=port, param=param)
+
+
 def infer_node(graph: "Graph", node: "Node") -> NodeState:
     """Infer ``node``'s output shapes from the states of its upstream nodes."""
     block = node.block
@@ -94,6 +106,9 @@ def infer_node(graph: "Graph", node: "Node") -> NodeState:
                 f"{_who(node)} needs a {want} but receives {shape_text(shape)} from '{src.name}'"
                 f"{_rank_hint(port.ranks, len(shape), src)}", node.id, port=port.name))
             continue
+        problem = _id_range_problem(graph, node, port.name, graph.nodes[wire.src])
+        if problem is not None:
+            state.problems.append(problem)
         ins.append(shape)
     if state.problems or waiting:
         return state

@@ -383,3 +383,31 @@ def test_remove_and_restore_node():
     assert any("'Output' has nothing connected" in m for m in messages(g))
     g.restore_node(node, wires)
     assert g.is_valid() and g.states[f6.id].outputs == [(84,)]
+
+
+def test_an_embedding_smaller_than_the_ids_it_receives_is_a_problem_on_the_embedding():
+    g = chain([("input.tokens", "Tokens", {"steps": 12, "vocabulary": 1000}),
+               ("core.embedding", "Embed", {"vocabulary": 10, "dim": 8}),
+               ("rnn.lstm", "LSTM", {"hidden": 8}), ("core.dense", "Out", {"units": 2}),
+               ("head.classification", "Head", {})])
+    (problem,) = problems_of(g, "Embed")
+    assert problem.param == "vocabulary" and problem.port == "in"
+    assert problem.message == ("Embedding 'Embed' has room for 10 ids (0 to 9) but 'Tokens' gives ids up to 999: "
+                               "set its vocabulary to 1,000 or more")
+    assert not g.is_valid()
+    g.set_param(g.node_by_name("Tokens").id, "vocabulary", 10)  # the source shrinks: the problem goes
+    assert problems_of(g, "Embed") == [] and g.is_valid()
+    g.set_param(g.node_by_name("Embed").id, "vocabulary", 9)
+    assert "set its vocabulary to 10 or more" in problems_of(g, "Embed")[0].message
+
+
+def test_conditional_gan_composites_need_a_class_for_every_label():
+    from projects.examples.build import cgan_fashion
+
+    g = cgan_fashion().graph
+    assert g.is_valid()
+    g.set_param(g.node_by_name("Class").id, "classes", 11)
+    flagged = {p.node: p for p in g.problems() if "gives ids up to 10" in p.message}
+    assert {g.nodes[n].name for n in flagged} == {"Generator", "Discriminator"}
+    assert all(p.param == "classes" and p.port == "label" for p in flagged.values())
+    assert "set its classes to 11 or more" in next(iter(flagged.values())).message
