@@ -11,13 +11,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel,
-                               QPushButton, QScrollArea, QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QPushButton, QStackedWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
 
 from ..theme import icon, is_dark
 from .generative_report import GenerativeReport
 from .pictures import to_qimage  # noqa: F401 - prediction.py imports it from here
+from .report_widgets import read_only_table, scrolling_grid
 
 GENERATIVE_HINT = ("Evaluate to measure the trained model on the test set. A GAN gets the Frechet distance between "
                    "its samples and test images (a small classifier is trained on the dataset for it the first "
@@ -102,17 +102,8 @@ class EvaluationView(QWidget):
         self.heat.getPlotItem().setLabel("bottom", "predicted class (number)")
         self.heat.getPlotItem().setAspectLocked(True)
         self.count_items: list[pg.TextItem] = []
-        self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(["Class", "Precision", "Recall", "F1", "Support"])
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.wrong_box = QWidget()
-        self.wrong_grid = QGridLayout(self.wrong_box)
-        self.wrong_grid.setSpacing(6)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.wrong_box)
+        self.table = read_only_table(["Class", "Precision", "Recall", "F1", "Support"])
+        self.wrong_box, self.wrong_grid, scroll = scrolling_grid()
         right = QVBoxLayout()
         right.addWidget(QLabel("Most confidently wrong test images"))
         right.addWidget(scroll, 1)

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import (QAbstractItemView, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QScrollArea,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QTableWidgetItem, QVBoxLayout, QWidget
 
 from .pictures import to_qimage
+from .report_widgets import read_only_table, scrolling_grid
 
 FID_NOTE = ("Not Inception's FID: the features come from a small classifier trained on this dataset (there are "
             "no Inception weights offline), so compare it only with other runs on the same dataset.")
@@ -76,17 +76,8 @@ class GenerativeReport(QWidget):
         self.details.setTextFormat(Qt.RichText)
         self.details.setAlignment(Qt.AlignTop | Qt.AlignLeft)
         self.details.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.table = QTableWidget(0, 2)
-        self.table.setHorizontalHeaderLabels(["Class", "Mean anomaly score"])
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.unusual_box = QWidget()
-        self.unusual_grid = QGridLayout(self.unusual_box)
-        self.unusual_grid.setSpacing(6)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.unusual_box)
+        self.table = read_only_table(["Class", "Mean anomaly score"])
+        self.unusual_box, self.unusual_grid, scroll = scrolling_grid()
         self.unusual = QWidget()
         ul = QVBoxLayout(self.unusual)
         ul.setContentsMargins(0, 0, 0, 0)
