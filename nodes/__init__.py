@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from . import (inputs, conv, pooling, core, normalization, activations, recurrent, attention, merge,  # noqa: F401
                generative, heads)  # (declaring registers)
-from .spec import Block, InnerLayer, Param, Port, Shape, ShapeError, dims_text, numel, registry, resolve, shape_text
+from .spec import (Block, InnerLayer, Param, Port, Shape, ShapeError, axes_text, dims_text, numel, registry, resolve,
+                   shape_text)
 
 CATEGORY_ORDER = ("Inputs", "Convolution", "Pooling", "Core", "Normalization", "Activations", "Recurrent",
                   "Attention", "Merge", "Generative", "Heads")
@@ -21,5 +22,5 @@ def catalog() -> dict[str, list[type[Block]]]:
     return {c: sorted(groups[c], key=lambda b: b.title) for c in sorted(groups, key=lambda c: order.get(c, 99))}
 
 
-__all__ = ["Block", "InnerLayer", "Param", "Port", "Shape", "ShapeError", "catalog", "dims_text", "numel",
+__all__ = ["Block", "InnerLayer", "Param", "Port", "Shape", "ShapeError", "axes_text", "catalog", "dims_text", "numel",
            "registry", "resolve", "shape_text"]

@@ -1,7 +1,7 @@
 """Activation blocks: one nonlinearity applied to every value; any shape in, the same shape out."""
 from __future__ import annotations
 
-from .spec import Block, Param, Port, ShapeError, numel, shape_text
+from .spec import MASK_KEEP, Block, Param, Port, ShapeError, numel, shape_text
 
 
 class _Activation(Block):
@@ -26,6 +26,10 @@ class _Activation(Block):
         import torch.nn as nn
 
         return getattr(nn, cls.torch_name)(**cls.torch_kwargs(p))
+
+    @classmethod
+    def mask_rule(cls, p):
+        return MASK_KEEP
 
     @classmethod
     def label(cls, p):

@@ -2,7 +2,7 @@
 positional encodings (E the embedding size, T the steps)."""
 from __future__ import annotations
 
-from .spec import Block, Param, Port, ShapeError, numel, shape_text
+from .spec import MASK_KEEP, MASK_USE_KEEP, Block, Param, Port, ShapeError, numel, shape_text
 
 
 def _need_sequence(title: str, shape) -> None:
@@ -79,6 +79,10 @@ class MultiHeadSelfAttention(Block):
         return torch_modules().SelfAttention(ins[0][1], p["heads"], p["dropout"], p["bias"])
 
     @classmethod
+    def mask_rule(cls, p):
+        return MASK_USE_KEEP
+
+    @classmethod
     def label(cls, p):
         return f"{p['heads']} heads"
 
@@ -133,10 +137,15 @@ class TransformerEncoderLayer(Block):
 
     @classmethod
     def build(cls, p, ins):
-        import torch.nn as nn
+        from .modules import torch_modules
 
-        return nn.TransformerEncoderLayer(ins[0][1], p["heads"], p["feedforward"], p["dropout"],
-                                          activation=p["activation"], batch_first=True, norm_first=p["norm_first"])
+        return torch_modules().TransformerEncoderLayer(ins[0][1], p["heads"], p["feedforward"], p["dropout"],
+                                                       activation=p["activation"], batch_first=True,
+                                                       norm_first=p["norm_first"])
+
+    @classmethod
+    def mask_rule(cls, p):
+        return MASK_USE_KEEP
 
     @classmethod
     def example_cases(cls):
@@ -191,6 +200,10 @@ class PositionalEncoding(Block):
         from .modules import torch_modules
 
         return torch_modules().PositionalEncoding(p["max_len"], ins[0][1], learned=p["kind"] == "learned")
+
+    @classmethod
+    def mask_rule(cls, p):
+        return MASK_KEEP
 
     @classmethod
     def example_cases(cls):

@@ -1,8 +1,8 @@
 """Convolution blocks: Conv1d, Conv2d, ConvTranspose2d and LeNet-5's partially connected C3."""
 from __future__ import annotations
 
-from .spec import (RANK_LAYOUT_1D, Block, Param, Port, ShapeError, activation_module, activation_param, conv_out,
-                   numel)
+from .spec import (CHANNELS_FIRST, MASK_DROP, MASK_KEEP, RANK_LAYOUT_1D, SEQUENCE, Block, Param, Port, ShapeError, activation_module,
+                   activation_param, conv_out, layout_param, numel)
 
 _CONV_PARAMS = (
     Param("out_channels", "int", 6, "Feature maps (filters) this layer produces", min=1, max=65536, label="filters"),
@@ -48,10 +48,22 @@ class _ConvNd(Block):
         return "same" if p["same"] else p["padding"]
 
     @classmethod
+    def _steps_first(cls, p) -> bool:
+        """A Conv1d reading the sequence convention (N, T, F): it slides over T, F are its channels."""
+        return cls.spatial == 1 and p.get("layout", SEQUENCE) == SEQUENCE
+
+    @classmethod
+    def _channels_sizes(cls, p, shape) -> tuple[int, list[int]]:
+        """(input channels, sizes of the axes the filters slide along)."""
+        return (shape[-1], list(shape[:-1])) if cls._steps_first(p) else (shape[0], list(shape[1:]))
+
+    @classmethod
     def output_shapes(cls, p, ins):
         (shape,) = ins
-        cls.need_rank(cls.title, "in", shape, (cls.spatial + 1,), RANK_LAYOUT_1D if cls.spatial == 1 else None)
-        cin, *sizes = shape
+        layouts = None if cls.spatial == 2 else ({} if cls._steps_first(p) else RANK_LAYOUT_1D)
+        cls.need_rank(cls.title, "in", shape, (cls.spatial + 1,), layouts)
+        cin, sizes = cls._channels_sizes(p, shape)
+        unit = "step" if cls._steps_first(p) else "pixel"
         if cin % p["groups"]:
             raise ShapeError(f"{cls.title} with {p['groups']} groups needs input channels divisible by "
                              f"{p['groups']} but receives {cin}: change groups", "in")
@@ -62,14 +74,15 @@ class _ConvNd(Block):
                 out.append(s)
                 continue
             if span > s + 2 * p["padding"]:
-                raise ShapeError(f"{cls.title}'s {p['kernel']}x{p['kernel']} kernel is larger than its "
-                                 f"{s}-pixel input (plus padding): use a smaller kernel or add padding", "in")
+                kernel = "x".join([str(p["kernel"])] * cls.spatial)
+                raise ShapeError(f"{cls.title}'s {kernel} kernel is larger than its {s}-{unit} input (plus "
+                                 "padding): use a smaller kernel or add padding", "in")
             out.append(conv_out(s, p["kernel"], p["stride"], p["padding"], p["dilation"]))
-        return [(p["out_channels"], *out)]
+        return [(*out, p["out_channels"])] if cls._steps_first(p) else [(p["out_channels"], *out)]
 
     @classmethod
     def _fan_in(cls, p, ins) -> int:
-        return p["kernel"] ** cls.spatial * (ins[0][0] // p["groups"])
+        return p["kernel"] ** cls.spatial * (cls._channels_sizes(p, ins[0])[0] // p["groups"])
 
     @classmethod
     def param_count(cls, p, ins):
@@ -88,8 +101,11 @@ class _ConvNd(Block):
     def build(cls, p, ins):
         import torch.nn as nn
 
-        conv_class = nn.Conv1d if cls.spatial == 1 else nn.Conv2d
-        conv = conv_class(ins[0][0], p["out_channels"], p["kernel"], stride=p["stride"], padding=cls._pad(p),
+        from .modules import torch_modules
+
+        conv_class = nn.Conv2d if cls.spatial == 2 else \
+            (torch_modules().StepsConv1d if cls._steps_first(p) else nn.Conv1d)
+        conv = conv_class(cls._channels_sizes(p, ins[0])[0], p["out_channels"], p["kernel"], stride=p["stride"], padding=cls._pad(p),
                           dilation=p["dilation"], groups=p["groups"], bias=p["bias"])
         return with_activation(conv, p["activation"])
 
@@ -113,14 +129,44 @@ class Conv2d(_ConvNd):
 
 
 class Conv1d(_ConvNd):
+    """On a sequence (N, T, F) the filters slide along the T steps and read all F features (the
+    features are the channels): the output is (N, T', filters). With layout 'channels x length'
+    a rank-2 input is an image-style signal (N, C, L) and the output (N, filters, L').
+
+    Version 2 introduced the sequence reading; files from version 1 keep 'channels x length'."""
+
     type_id = "conv.conv1d"
+    version = 2
     title = "Conv1d"
     icon = "mdi6.dots-horizontal"
     default_name = "Conv1d"
-    help = "Slides learned filters along one axis (channels x length), e.g. over a signal."
-    inputs = (Port("in", (2,)),)
+    help = ("Slides learned filters along the time steps of a sequence (its features are the channels), "
+            "e.g. to find local patterns in a signal or a sentence.")
+    inputs = (Port("in", (2,), help="a sequence (N, T, F), or a (N, C, L) signal with layout channels x length"),)
     outputs = (Port("out", (2,)),)
+    params = _CONV_PARAMS + (layout_param("filters slide over the steps"),)
     spatial = 1
+
+    @classmethod
+    def upgrade(cls, params, version):
+        if version < 2:
+            return {**params, "layout": CHANNELS_FIRST}, (
+                "was saved by an older NetCanvas that read its input as channels x length, and keeps that reading; "
+                "set its sequence layout to 'steps x features' to convolve over the time steps")
+        return params, None
+
+    @classmethod
+    def example_cases(cls):
+        return [({"kernel": 3}, [(9, 4)]), ({"kernel": 3, "same": True, "out_channels": 4}, [(7, 5)]),
+                ({"kernel": 2, "layout": CHANNELS_FIRST}, [(5, 3)])]
+
+    @classmethod
+    def mask_rule(cls, p):
+        return MASK_KEEP if cls._steps_first(p) and p["same"] else MASK_DROP
+
+    @classmethod
+    def label(cls, p):
+        return super().label(p) + (", channels x length" if p["layout"] == CHANNELS_FIRST else "")
 
 
 class ConvTranspose2d(Block):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .conv import with_activation
-from .spec import Block, Param, Port, ShapeError, activation_param, numel
+from .spec import MASK_KEEP, Block, Param, Port, ShapeError, activation_param, numel
 
 
 class Dense(Block):
@@ -11,7 +11,8 @@ class Dense(Block):
     category = "Core"
     icon = "mdi6.dots-grid"
     default_name = "Dense"
-    help = "Fully connected layer: every output is a weighted sum of all inputs plus a bias."
+    help = ("Fully connected layer: every output is a weighted sum of all inputs plus a bias; on a sequence "
+            "(N, T, F) it maps the features of each step the same way.")
     inputs = (Port("in", (1, 2)),)
     outputs = (Port("out", (1, 2)),)
     params = (
@@ -55,7 +56,11 @@ class Dense(Block):
 
     @classmethod
     def example_cases(cls):
-        return [({}, None), ({"spectral_norm": True, "activation": "leaky_relu"}, None)]
+        return [({}, None), ({"spectral_norm": True, "activation": "leaky_relu"}, None), ({}, [(5, 3)])]
+
+    @classmethod
+    def mask_rule(cls, p):
+        return MASK_KEEP  # on a sequence it maps every step's features on its own
 
     @classmethod
     def label(cls, p):
@@ -167,6 +172,10 @@ class Dropout(Block):
         import torch.nn as nn
 
         return nn.Dropout(p["rate"])
+
+    @classmethod
+    def mask_rule(cls, p):
+        return MASK_KEEP
 
     @classmethod
     def label(cls, p):

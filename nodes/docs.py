@@ -17,6 +17,32 @@ Every block NetCanvas offers, grouped as in the palette. Generated from the decl
 Shapes are written with the batch axis `N` first; a block's rules never see `N`.
 **Connections** follow the course: (inputs + bias) x maps x map size; an elementwise block
 counts one connection per output value.
+
+## The sequence convention
+
+A sequence is always `(N, T, F)`: `T` time steps of `F` features each, time-major as Keras
+reads it (wires show it as "28 steps x 28"). Every block agrees:
+
+- **Conv1d** slides its filters along the `T` steps; the `F` features are its input channels:
+  `(N, T, F)` becomes `(N, T', filters)`.
+- **MaxPool1d / AvgPool1d** pool windows of steps, `(N, T', F)`; **global average / max pool**
+  pool over all steps, `(N, F)`.
+- **BatchNorm1d** keeps one mean and variance per feature (over the batch and the steps);
+  **LayerNorm** normalizes each step's `F` features.
+- **RNN / LSTM / GRU**, **self-attention**, the **Transformer encoder layer** and the
+  **positional encoding** read `T` steps of `F` features; **Embedding** turns `(N, T)` ids into
+  `(N, T, dim)`; **Dense** maps the features of every step the same way; **Concatenate** joins
+  features (the channels of images, the features of vectors and of each step).
+- Where an image-style signal `(N, C, L)` is meant, it is an explicit choice: the `layout`
+  parameter ("channels x length") of Conv1d, BatchNorm1d and the global pools. Files saved
+  before this convention open with that choice made for them, so they compute what they did,
+  and the Problems tab says which blocks to switch.
+
+**Padding masks.** A Token input with *mask padding* on (the default) treats id 0 as padding:
+the compiler derives a mask (id != 0) and passes it along the steps to the blocks that use it.
+Recurrent layers skip the padded steps (packed sequences: `last` is the state after each
+sequence's own last token), attention gives padded keys no weight, and the global pools
+leave them out, so a padded sentence computes what the same sentence without padding would.
 """
 
 

@@ -68,12 +68,16 @@ class TokenInput(_Input):
     title = "Token input"
     icon = "mdi6.format-text"
     default_name = "Tokens"
-    help = "A batch of token-id sequences (T ids per sample, each below the vocabulary size); feed an Embedding."
+    help = ("A batch of token-id sequences (T ids per sample, each below the vocabulary size; id 0 pads the "
+            "shorter ones); feed an Embedding.")
     outputs = (Port("out", (1,), dtype=INDEX),)
     params = (
         Param("steps", "int", 32, "Tokens T per sequence", min=1, max=100000),
         Param("vocabulary", "int", 1000, "Number of distinct tokens", min=2, max=10_000_000),
+        Param("mask_padding", "bool", True, "Id 0 is padding: recurrent, attention and pooling blocks downstream "
+              "skip those steps (a padding mask)", label="mask padding"),
     )
+    version = 2
 
     @classmethod
     def output_shapes(cls, p, ins):
@@ -81,7 +85,19 @@ class TokenInput(_Input):
 
     @classmethod
     def label(cls, p):
-        return f"T={p['steps']}, vocab {p['vocabulary']}"
+        return f"T={p['steps']}, vocab {p['vocabulary']}" + (", padded" if p["mask_padding"] else "")
+
+    @classmethod
+    def padding_id(cls, p):
+        return 0 if p["mask_padding"] else None
+
+    @classmethod
+    def upgrade(cls, params, version):
+        if version < 2:
+            return {**params, "mask_padding": False}, (
+                "was saved before padding masks, so its padding id 0 is still read as a token; turn on 'mask "
+                "padding' so recurrent, attention and pooling blocks skip the padding")
+        return params, None
 
     @classmethod
     def id_count(cls, p):

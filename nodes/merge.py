@@ -5,7 +5,7 @@ connected ones, in port order, and the built module takes them positionally.
 """
 from __future__ import annotations
 
-from .spec import Block, Param, Port, ShapeError, shape_text
+from .spec import MASK_DROP, MASK_KEEP, Block, Param, Port, ShapeError, shape_text
 
 _MERGE_INPUTS = (Port("a"), Port("b"), Port("c", optional=True), Port("d", optional=True))
 
@@ -42,6 +42,10 @@ class _Elementwise(Block):
         return getattr(torch_modules(), cls.module_name)()
 
     @classmethod
+    def mask_rule(cls, p):
+        return MASK_KEEP
+
+    @classmethod
     def example_cases(cls):
         return [({}, None), ({}, [(3, 4, 4)] * 4)]
 
@@ -73,22 +77,45 @@ class Multiply(_Elementwise):
 
 
 class Concatenate(Block):
-    """Places the inputs side by side along one axis. No computation: 0 connections."""
+    """Places the inputs side by side along one axis. No computation: 0 connections.
+
+    ``along`` features joins the channels of images (C, H, W), the features of vectors (F) and
+    the features of every step of sequences (T, F); ``axis`` joins along the numbered axis.
+    Version 2 added ``along``; version-1 files keep their numbered axis."""
 
     type_id = "merge.concatenate"
+    version = 2
     title = "Concatenate"
     category = "Merge"
     icon = "mdi6.table-merge-cells"
     default_name = "Concat"
     help = "Joins its inputs side by side along one axis, e.g. stacks the feature maps of two branches."
     inputs = _MERGE_INPUTS
-    params = (Param("axis", "int", 0, "Axis to join along, counted without the batch axis: 0 is the channels of "
-                    "an image or the features of a vector; -1 the last axis (features of a sequence)",
-                    min=-4, max=3),)
+    params = (Param("along", "choice", "features", "features: the channels of images, the features of vectors "
+                    "and of each step of sequences; axis: the axis set below", choices=("features", "axis")),
+              Param("axis", "int", 0, "Axis to join along when 'along' is axis, counted without the batch axis: "
+                    "0 the first (the steps of a sequence), -1 the last", min=-4, max=3))
+
+    @classmethod
+    def _axis(cls, p, rank: int) -> int:
+        if p["along"] == "features":
+            return rank - 1 if rank == 2 else 0
+        return p["axis"]
+
+    @classmethod
+    def upgrade(cls, params, version):
+        if version < 2:
+            return {**params, "along": "axis"}, None  # the numbered axis it joined along is kept
+        return params, None
+
+    @classmethod
+    def mask_rule(cls, p):
+        return MASK_KEEP if p["along"] == "features" else MASK_DROP
 
     @classmethod
     def output_shapes(cls, p, ins):
-        rank, axis = len(ins[0]), p["axis"]
+        rank = len(ins[0])
+        axis = cls._axis(p, rank) if rank else 0
         if any(len(s) != rank for s in ins) or rank == 0:
             raise ShapeError(f"Concatenate needs inputs with the same number of axes but receives "
                              f"{_listing(ins)}: add a Flatten or Reshape to one branch", "b")
@@ -98,9 +125,9 @@ class Concatenate(Block):
         axis %= rank
         others = [s[:axis] + s[axis + 1:] for s in ins]
         if any(o != others[0] for o in others):
-            raise ShapeError(f"Concatenate along axis {p['axis']} needs all other sizes equal but receives "
-                             f"{_listing(ins)}: make the branches agree everywhere except along axis {p['axis']}",
-                             "b")
+            where = "the features" if p["along"] == "features" else f"axis {p['axis']}"
+            raise ShapeError(f"Concatenate along {where} needs all other sizes equal but receives "
+                             f"{_listing(ins)}: make the branches agree everywhere except along {where}", "b")
         return [(*ins[0][:axis], sum(s[axis] for s in ins), *ins[0][axis + 1:])]
 
     @classmethod
@@ -111,13 +138,14 @@ class Concatenate(Block):
     def build(cls, p, ins):
         from .modules import torch_modules
 
-        axis = p["axis"] % len(ins[0])
+        axis = cls._axis(p, len(ins[0])) % len(ins[0])
         return torch_modules().Concatenate(axis + 1)
 
     @classmethod
     def example_cases(cls):
-        return [({}, [(3, 4, 4), (5, 4, 4)]), ({"axis": -1}, [(6, 2), (6, 3), (6, 4)]), ({}, [(4,), (5,)])]
+        return [({}, [(3, 4, 4), (5, 4, 4)]), ({}, [(6, 2), (6, 3), (6, 4)]), ({}, [(4,), (5,)]),
+                ({"along": "axis", "axis": 0}, [(2, 3), (4, 3)])]
 
     @classmethod
     def label(cls, p):
-        return f"axis {p['axis']}"
+        return "features" if p["along"] == "features" else f"axis {p['axis']}"

@@ -75,33 +75,144 @@ def torch_modules() -> SimpleNamespace:
 
 
 def _sequence_modules(torch, nn) -> list:
-    """Recurrent output selection, self-attention and positional encodings."""
+    """Sequence (N, T, F) layers: steps-first convolution and normalization, recurrent output
+    selection, self-attention, positional encodings and pooling over time. ``mask`` (N, T) is
+    True on the real steps of a padded token sequence (the compiler passes it to blocks whose
+    ``mask_rule`` reads it)."""
+
+    class StepsConv1d(nn.Conv1d):
+        """nn.Conv1d on (N, T, F): slides over the T steps with the F features as channels.
+        Same parameters (and state-dict names) as nn.Conv1d."""
+
+        def forward(self, x):
+            return super().forward(x.transpose(1, 2)).transpose(1, 2)
+
+    class StepsBatchNorm1d(nn.BatchNorm1d):
+        """nn.BatchNorm1d on (N, T, F): one mean and variance per feature, over the batch and steps."""
+
+        def forward(self, x):
+            if x.dim() == 2:
+                return super().forward(x)
+            return super().forward(x.transpose(1, 2)).transpose(1, 2)
 
     class RecurrentSelect(nn.Module):
         """A batch-first nn.RNN/LSTM/GRU returning every step's output (``all``) or the last
-        layer's final hidden state, both directions side by side (``last``)."""
+        layer's final hidden state, both directions side by side (``last``). With a padding
+        mask (right padding) the padded steps are skipped: ``last`` is the state after each
+        sequence's own last token, and ``all`` is zero on the padding. Training packs the
+        sequences; an export traces the same function layer by layer (packing cannot be
+        exported)."""
 
         def __init__(self, rnn, last: bool):
             super().__init__()
             self.rnn, self.last = rnn, last
             self.dirs = 2 if rnn.bidirectional else 1
 
-        def forward(self, x):
-            out, state = self.rnn(x)
+        def forward(self, x, mask=None):
+            if mask is not None and self._exporting():
+                return self._unpacked(x, mask)
+            if mask is None:
+                out, state = self.rnn(x)
+            else:
+                lengths = mask.sum(1).clamp(min=1).cpu()
+                packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+                out, state = self.rnn(packed)
+                if not self.last:
+                    out = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])[0]
             if not self.last:
                 return out
             h = state[0] if isinstance(state, tuple) else state  # LSTM: (h_n, c_n)
             return h[-self.dirs:].transpose(0, 1).reshape(x.shape[0], -1)
 
+        def _unpacked(self, x, mask):
+            """The packed computation without packing: each layer and direction runs over the
+            whole padded batch; the backward direction reads every sequence reversed within its
+            own length, so it starts at the sequence's last token, exactly as packed."""
+            rnn, steps = self.rnn, x.shape[1]
+            lengths = mask.sum(1).clamp(min=1)
+            t = torch.arange(steps, device=x.device).unsqueeze(0)
+            valid = (t < lengths.unsqueeze(1)).unsqueeze(-1)
+            flip = torch.where(t < lengths.unsqueeze(1), lengths.unsqueeze(1) - 1 - t, t)  # reverse within length
+            last = (lengths - 1).view(-1, 1, 1)
+
+            def within(v):
+                return v.gather(1, flip.unsqueeze(-1).expand(-1, -1, v.shape[-1]))
+
+            inp, finals = x, []
+            for layer in range(rnn.num_layers):
+                outs = []
+                for suffix in ("", "_reverse")[: self.dirs]:
+                    names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh") if rnn.bias else ("weight_ih", "weight_hh")
+                    weights = [getattr(rnn, f"{w}_l{layer}{suffix}") for w in names]
+                    seq = inp if not suffix else within(inp)
+                    out = self._one_layer(rnn, seq, weights)
+                    finals.append(out.gather(1, last.expand(-1, 1, out.shape[-1])).squeeze(1))
+                    outs.append(out if not suffix else within(out))
+                inp = torch.cat(outs, -1) * valid
+                if rnn.dropout and self.training and layer < rnn.num_layers - 1:
+                    inp = nn.functional.dropout(inp, rnn.dropout)
+            return torch.cat(finals[-self.dirs:], -1) if self.last else inp
+
+        @staticmethod
+        def _one_layer(rnn, x, weights):
+            """The outputs of one layer and direction of ``rnn`` with ``weights`` over the
+            batch-first ``x``, through the operator the module itself calls."""
+            h0 = x.new_zeros(1, x.shape[0], rnn.hidden_size)
+            args = (weights, rnn.bias, 1, 0.0, False, False, True)
+            if rnn.mode == "LSTM":
+                return torch._VF.lstm(x, (h0, h0), *args)[0]
+            op = {"GRU": torch._VF.gru, "RNN_TANH": torch._VF.rnn_tanh, "RNN_RELU": torch._VF.rnn_relu}[rnn.mode]
+            return op(x, h0, *args)[0]
+
+        @staticmethod
+        def _exporting() -> bool:
+            """True while the model is traced for an export (TorchScript, either ONNX exporter)."""
+            is_exporting = getattr(getattr(torch, "compiler", None), "is_exporting", None)
+            return bool(torch.jit.is_tracing() or torch.onnx.is_in_onnx_export() or (is_exporting and is_exporting()))
+
     class SelfAttention(nn.Module):
-        """nn.MultiheadAttention with query = key = value = x, returning the output only."""
+        """nn.MultiheadAttention with query = key = value = x, returning the output only. Padded
+        steps (``mask`` False) receive no attention. With ``record`` set, the weights of the last
+        call, (N, heads, T, T), are kept in ``weights`` (the editor's attention map)."""
 
         def __init__(self, embed: int, heads: int, dropout: float, bias: bool):
             super().__init__()
             self.attn = nn.MultiheadAttention(embed, heads, dropout=dropout, bias=bias, batch_first=True)
+            self.record, self.weights = False, None
 
-        def forward(self, x):
-            return self.attn(x, x, x, need_weights=False)[0]
+        def forward(self, x, mask=None):
+            padding = None if mask is None else ~mask
+            out, weights = self.attn(x, x, x, key_padding_mask=padding, need_weights=self.record,
+                                     average_attn_weights=False)
+            if self.record:
+                self.weights = weights.detach()
+            return out
+
+    class TransformerEncoderLayer(nn.TransformerEncoderLayer):
+        """nn.TransformerEncoderLayer (batch first) taking the padding mask as ``mask`` and, with
+        ``record`` set, keeping its self-attention weights (N, heads, T, T) in ``weights``.
+        Same parameters and state-dict names as torch's layer."""
+
+        record, weights = False, None
+
+        def forward(self, x, mask=None):
+            padding = None if mask is None else ~mask
+            if not self.record:
+                return super().forward(x, src_key_padding_mask=padding)
+            # torch's fused inference path would skip _sa_block: take the plain path when recording
+            if self.norm_first:
+                x = x + self._sa_block(self.norm1(x), None, padding)
+                return x + self._ff_block(self.norm2(x))
+            x = self.norm1(x + self._sa_block(x, None, padding))
+            return self.norm2(x + self._ff_block(x))
+
+        def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
+            if not self.record:
+                return super()._sa_block(x, attn_mask, key_padding_mask, is_causal)
+            out, weights = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
+                                          need_weights=True, average_attn_weights=False)
+            self.weights = weights.detach()
+            return self.dropout1(out)
 
     class PositionalEncoding(nn.Module):
         """Adds a position code to every step: fixed sines/cosines (a buffer) or a learned table."""
@@ -121,7 +232,35 @@ def _sequence_modules(torch, nn) -> list:
         def forward(self, x):
             return x + self.table[: x.shape[1]].to(x.dtype)
 
-    return [RecurrentSelect, SelfAttention, PositionalEncoding]
+    class TimePool(nn.Module):
+        """Global pooling over the steps of (N, T, F) to (N, F): the mean (``average``) or the
+        largest value; padded steps (``mask`` False) are left out."""
+
+        def __init__(self, average: bool):
+            super().__init__()
+            self.average = average
+
+        def forward(self, x, mask=None):
+            if mask is None:
+                return x.mean(1) if self.average else x.amax(1)
+            keep = mask.unsqueeze(-1)
+            if self.average:
+                return (x * keep).sum(1) / keep.sum(1).clamp(min=1)
+            return x.masked_fill(~keep, torch.finfo(x.dtype).min).amax(1)
+
+    class StepsPool1d(nn.Module):
+        """Max or average pooling over the steps of (N, T, F), window by window."""
+
+        def __init__(self, average: bool, kernel: int, stride: int, padding: int):
+            super().__init__()
+            self.average, self.kernel, self.stride, self.padding = average, kernel, stride, padding
+            self.pool = (nn.AvgPool1d if average else nn.MaxPool1d)(kernel, stride, padding)
+
+        def forward(self, x):
+            return self.pool(x.transpose(1, 2)).transpose(1, 2)
+
+    return [StepsConv1d, StepsBatchNorm1d, RecurrentSelect, SelfAttention, TransformerEncoderLayer,
+            PositionalEncoding, TimePool, StepsPool1d]
 
 
 def _merge_modules(torch, nn) -> list:

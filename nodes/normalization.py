@@ -1,7 +1,8 @@
 """Normalization blocks (BatchNorm1d/2d, LayerNorm) and the Embedding lookup table."""
 from __future__ import annotations
 
-from .spec import INDEX, RANK_LAYOUT_1D, Block, Param, Port, ShapeError, numel, shape_text
+from .spec import (CHANNELS_FIRST, INDEX, MASK_KEEP, RANK_LAYOUT_1D, Block, Param, Port, ShapeError,
+                   layout_param, numel, shape_text)
 
 _NORM_PARAMS = (
     Param("momentum", "float", 0.1, "How fast the running mean and variance follow new batches", min=0.0, max=1.0),
@@ -29,8 +30,13 @@ class _BatchNorm(Block):
         return [shape]
 
     @classmethod
+    def channels(cls, p, shape) -> int:
+        """The values normalized separately: channels of an image, features of a vector or sequence."""
+        return shape[0]
+
+    @classmethod
     def param_count(cls, p, ins):
-        return 2 * ins[0][0] if p["affine"] else 0
+        return 2 * cls.channels(p, ins[0]) if p["affine"] else 0
 
     @classmethod
     def macs(cls, p, ins):
@@ -40,7 +46,12 @@ class _BatchNorm(Block):
     def build(cls, p, ins):
         import torch.nn as nn
 
-        return getattr(nn, cls.__name__)(ins[0][0], eps=p["eps"], momentum=p["momentum"], affine=p["affine"])
+        return getattr(nn, cls.__name__)(cls.channels(p, ins[0]), eps=p["eps"], momentum=p["momentum"],
+                                         affine=p["affine"])
+
+    @classmethod
+    def mask_rule(cls, p):
+        return MASK_KEEP
 
     @classmethod
     def label(cls, p):
@@ -48,14 +59,55 @@ class _BatchNorm(Block):
 
 
 class BatchNorm1d(_BatchNorm):
+    """On vectors (N, F) and sequences (N, T, F): one mean and variance per feature, over the
+    batch (and the steps). With layout 'channels x length' a rank-2 input is a (N, C, L) signal,
+    normalized per channel. Version 2 introduced the sequence reading; version-1 files keep
+    'channels x length'."""
+
     type_id = "norm.batchnorm1d"
+    version = 2
     title = "BatchNorm1d"
     icon = "mdi6.tune-vertical"
     default_name = "BN"
-    help = "Rescales each feature (or channel of a 1-D signal) to zero mean and unit variance over the batch."
-    inputs = (Port("in", (1, 2)),)
+    help = "Rescales each feature of a vector or sequence to zero mean and unit variance over the batch."
+    inputs = (Port("in", (1, 2), help="vectors (N, F) or a sequence (N, T, F)"),)
     outputs = (Port("out", (1, 2)),)
-    layouts = RANK_LAYOUT_1D
+    params = _NORM_PARAMS + (layout_param("one mean and variance per feature"),)
+
+    @classmethod
+    def output_shapes(cls, p, ins):
+        (shape,) = ins
+        cls.need_rank(cls.title, "in", shape, (1, 2), RANK_LAYOUT_1D if p["layout"] == CHANNELS_FIRST else None)
+        return [shape]
+
+    @classmethod
+    def channels(cls, p, shape):
+        return shape[0] if p["layout"] == CHANNELS_FIRST else shape[-1]
+
+    @classmethod
+    def build(cls, p, ins):
+        import torch.nn as nn
+
+        from .modules import torch_modules
+
+        norm = nn.BatchNorm1d if p["layout"] == CHANNELS_FIRST else torch_modules().StepsBatchNorm1d
+        return norm(cls.channels(p, ins[0]), eps=p["eps"], momentum=p["momentum"], affine=p["affine"])
+
+    @classmethod
+    def upgrade(cls, params, version):
+        if version < 2:
+            return {**params, "layout": CHANNELS_FIRST}, (
+                "was saved by an older NetCanvas that normalized a 2-D input per row (channels x length), and keeps "
+                "doing so; set its sequence layout to 'steps x features' to normalize each feature")
+        return params, None
+
+    @classmethod
+    def example_cases(cls):
+        return [({}, [(6,)]), ({}, [(5, 3)]), ({"layout": CHANNELS_FIRST}, [(5, 3)])]
+
+    @classmethod
+    def label(cls, p):
+        return super().label(p) + (", channels x length" if p["layout"] == CHANNELS_FIRST else "")
 
 
 class BatchNorm2d(_BatchNorm):
@@ -103,6 +155,10 @@ class LayerNorm(Block):
         import torch.nn as nn
 
         return nn.LayerNorm(ins[0][-1], eps=p["eps"], elementwise_affine=p["affine"])
+
+    @classmethod
+    def mask_rule(cls, p):
+        return MASK_KEEP
 
     @classmethod
     def label(cls, p):
@@ -165,6 +221,10 @@ class Embedding(Block):
         import torch.nn as nn
 
         return nn.Embedding(p["vocabulary"], p["dim"])
+
+    @classmethod
+    def mask_rule(cls, p):
+        return MASK_KEEP
 
     @classmethod
     def label(cls, p):

@@ -1,8 +1,10 @@
-"""Pooling blocks: max, average, global, adaptive, and LeNet-5's trainable subsampling."""
+"""Pooling blocks: max, average, global, adaptive, and LeNet-5's trainable subsampling; on
+sequences (N, T, F) they pool over the time steps."""
 from __future__ import annotations
 
 from .conv import with_activation
-from .spec import Block, Param, Port, ShapeError, activation_param, conv_out, numel
+from .spec import (CHANNELS_FIRST, MASK_DROP, MASK_USE, SEQUENCE, Block, Param, Port, ShapeError, activation_param,
+                   conv_out, layout_param, numel)
 
 
 class _Pool2d(Block):
@@ -123,32 +125,133 @@ class TrainableSubsampling(_Pool2d):
         return f"{p['kernel']}x{p['kernel']}, stride {cls._stride(p)}{act}"
 
 
-class GlobalAvgPool(Block):
-    type_id = "pool.global_avg"
-    title = "Global average pool"
+class _Pool1d(_Pool2d):
+    """Pooling over the steps of a sequence (N, T, F), window by window: (N, T', F)."""
+
+    inputs = (Port("in", (2,), help="a sequence (N, T, F)"),)
+    outputs = (Port("out", (2,)),)
+    average = False
+
+    @classmethod
+    def output_shapes(cls, p, ins):
+        (shape,) = ins
+        cls.need_rank(cls.title, "in", shape, (2,))
+        steps, features = shape
+        if p["kernel"] > steps + 2 * p["padding"]:
+            raise ShapeError(f"{cls.title}'s {p['kernel']}-step window is longer than its {steps}-step input: "
+                             "use a smaller kernel", "in")
+        return [(conv_out(steps, p["kernel"], cls._stride(p), p["padding"]), features)]
+
+    @classmethod
+    def connections(cls, p, ins):
+        return p["kernel"] * numel(cls.output_shapes(p, ins)[0])
+
+    @classmethod
+    def build(cls, p, ins):
+        from .modules import torch_modules
+
+        return torch_modules().StepsPool1d(cls.average, p["kernel"], cls._stride(p), p["padding"])
+
+    @classmethod
+    def label(cls, p):
+        return f"{p['kernel']} steps, stride {cls._stride(p)}"
+
+
+class MaxPool1d(_Pool1d):
+    type_id = "pool.max1d"
+    title = "MaxPool1d"
+    icon = "mdi6.arrow-collapse-horizontal"
+    default_name = "MaxPool1d"
+    help = "Keeps the largest value of each feature in each window of steps: shortens a sequence."
+
+
+class AvgPool1d(_Pool1d):
+    type_id = "pool.avg1d"
+    title = "AvgPool1d"
+    icon = "mdi6.arrow-collapse-left"
+    default_name = "AvgPool1d"
+    help = "Averages each feature over each window of steps: a smooth way to shorten a sequence."
+    average = True
+
+
+class _GlobalPool(Block):
+    """Pools an image (C, H, W) to (C), or a sequence (T, F) over its steps to (F) (padded steps
+    of a token sequence left out); with layout 'channels x length' a (C, L) signal to (C)."""
+
     category = "Pooling"
-    icon = "mdi6.circle-medium"
-    default_name = "GAP"
-    help = "Averages each feature map to one number: (C, H, W) becomes (C)."
-    inputs = (Port("in", (2, 3)),)
+    inputs = (Port("in", (2, 3), help="feature maps (N, C, H, W) or a sequence (N, T, F)"),)
     outputs = (Port("out", (1,)),)
+    average = True
+
+    @classmethod
+    def _over_steps(cls, p, ins) -> bool:
+        return len(ins[0]) == 2 and p.get("layout", SEQUENCE) == SEQUENCE
 
     @classmethod
     def output_shapes(cls, p, ins):
         (shape,) = ins
         cls.need_rank(cls.title, "in", shape, (2, 3))
-        return [(shape[0],)]
+        return [(shape[-1],) if cls._over_steps(p, ins) else (shape[0],)]
 
     @classmethod
     def connections(cls, p, ins):
         return numel(ins[0])
 
     @classmethod
+    def mask_rule(cls, p):
+        return MASK_USE if p.get("layout", SEQUENCE) == SEQUENCE else MASK_DROP
+
+    @classmethod
     def build(cls, p, ins):
         import torch.nn as nn
 
-        pool = nn.AdaptiveAvgPool2d(1) if len(ins[0]) == 3 else nn.AdaptiveAvgPool1d(1)
+        if cls._over_steps(p, ins):
+            from .modules import torch_modules
+
+            return torch_modules().TimePool(cls.average)
+        if len(ins[0]) == 3:
+            pool = nn.AdaptiveAvgPool2d(1) if cls.average else nn.AdaptiveMaxPool2d(1)
+        else:
+            pool = nn.AdaptiveAvgPool1d(1) if cls.average else nn.AdaptiveMaxPool1d(1)
         return nn.Sequential(pool, nn.Flatten(1))
+
+    @classmethod
+    def example_cases(cls):
+        return [({}, [(3, 5, 5)]), ({}, [(6, 4)]), ({"layout": CHANNELS_FIRST}, [(6, 4)])]
+
+    @classmethod
+    def label(cls, p):
+        return "over channels x length" if p.get("layout") == CHANNELS_FIRST else ""
+
+
+class GlobalAvgPool(_GlobalPool):
+    """Version 2 averages a sequence over its steps; files from version 1 keep 'channels x length'."""
+
+    type_id = "pool.global_avg"
+    version = 2
+    title = "Global average pool"
+    icon = "mdi6.circle-medium"
+    default_name = "GAP"
+    help = "Averages each feature map to one number, (C, H, W) to (C), or a sequence over its steps, (T, F) to (F)."
+    params = (layout_param("averaged over the steps"),)
+
+    @classmethod
+    def upgrade(cls, params, version):
+        if version < 2:
+            return {**params, "layout": CHANNELS_FIRST}, (
+                "was saved by an older NetCanvas that averaged a 2-D input over its last axis, and keeps doing so "
+                "(layout channels x length); set its sequence layout to 'steps x features' to average over the steps")
+        return params, None
+
+
+class GlobalMaxPool(_GlobalPool):
+    type_id = "pool.global_max"
+    title = "Global max pool"
+    icon = "mdi6.circle-double"
+    default_name = "GMP"
+    help = "Keeps the largest value of each feature map, (C, H, W) to (C), or of each feature over the steps, (T, F) to (F)."
+    params = (layout_param("the largest value over the steps"),)
+    average = False
 
 
 class AdaptiveAvgPool2d(Block):

@@ -1,7 +1,7 @@
 """Recurrent blocks: RNN, LSTM and GRU over a (T, F) sequence (counting rules: ``_Recurrent``)."""
 from __future__ import annotations
 
-from .spec import Block, Param, Port, ShapeError, shape_text
+from .spec import MASK_USE, MASK_USE_KEEP, Block, Param, Port, ShapeError, shape_text
 
 _RNN_PARAMS = (
     Param("hidden_size", "int", 32, "Units H in the hidden state", min=1, max=65536, label="hidden size"),
@@ -25,7 +25,8 @@ class _Recurrent(Block):
     - MACs: per layer and direction g x H x (in + H) x T.
 
     ``last`` returns the last layer's final hidden state (both directions side by side when
-    bidirectional); ``all`` returns every step's output.
+    bidirectional); ``all`` returns every step's output. Padded token sequences are read
+    only up to each one's own length (the padding mask).
     """
 
     category = "Recurrent"
@@ -90,6 +91,10 @@ class _Recurrent(Block):
                                           dropout=p["dropout"] if p["layers"] > 1 else 0.0,
                                           bidirectional=p["bidirectional"], **cls.torch_kwargs(p))
         return torch_modules().RecurrentSelect(rnn, last=p["output"] == "last")
+
+    @classmethod
+    def mask_rule(cls, p):
+        return MASK_USE if p["output"] == "last" else MASK_USE_KEEP
 
     @classmethod
     def example_cases(cls):

@@ -18,6 +18,14 @@ Shape = tuple[int, ...]
 FLOAT = "float"
 INDEX = "index"  # integer ids: token ids, class labels
 
+# The sequence convention: a rank-2 value is (T, F), T steps of F features (time-major, as Keras).
+# A block that can read a rank-2 value as an image-style (C, L) signal does so only when its
+# ``layout`` parameter says so explicitly.
+SEQUENCE, CHANNELS_FIRST = "steps x features", "channels x length"
+
+# How a block treats the padding mask that travels with a sequence of token ids (``Block.mask_rule``).
+MASK_DROP, MASK_KEEP, MASK_USE, MASK_USE_KEEP = "drop", "keep", "use", "use_keep"
+
 
 class ShapeError(ValueError):
     """Raised by a shape rule; the message is written for a student and names the fix."""
@@ -137,8 +145,25 @@ def dims_text(shape: Shape | None) -> str:
     return "x".join(str(s) for s in shape) if shape else "scalar"
 
 
+def axes_text(shape: Shape | None, layout: str = SEQUENCE) -> str:
+    """A shape as a wire shows it, naming a sequence's axes: ``(28, 28)`` -> ``"28 steps x 28"``
+    (``"6 ch x 24"`` for a block that produces a channels-first signal); other ranks as dims_text."""
+    if shape is not None and len(shape) == 2:
+        return f"{shape[0]} ch x {shape[1]}" if layout == CHANNELS_FIRST else f"{shape[0]} steps x {shape[1]}"
+    return dims_text(shape)
+
+
+def layout_param(what: str) -> "Param":
+    """The explicit choice between the sequence convention and a channels-first (C, L) reading."""
+    return Param("layout", "choice", SEQUENCE,
+                 f"How a 2-D input (N, A, B) is read: steps x features (N, T, F), {what}; or channels x "
+                 "length (N, C, L), an image-style signal", choices=(SEQUENCE, CHANNELS_FIRST),
+                 label="sequence layout")
+
+
 RANK_LAYOUT = {0: "(N)", 1: "(N, F)", 2: "(N, T, F)", 3: "(N, C, H, W)"}
 RANK_LAYOUT_1D = {2: "(N, C, L)"}
+
 # Typical shapes by rank for ``Block.example_shapes`` (key -1: a port that takes any rank).
 EXAMPLE_SHAPES = {0: (), 1: (8,), 2: (6, 8), 3: (3, 16, 16)}
 
@@ -265,6 +290,32 @@ class Block:
         """(how many distinct ids the integer input ``port`` can look up, the parameter that sets
         it), e.g. an Embedding's rows; None: any id."""
         return None
+
+    @classmethod
+    def mask_rule(cls, p: dict[str, Any]) -> str:
+        """What the block does with the padding mask of a token sequence arriving on its first
+        input: MASK_KEEP passes it on (the output has the same steps: Dense, Dropout, LayerNorm),
+        MASK_USE reads it (``forward(..., mask=)``; the steps are gone: pooling over time, a
+        recurrent layer's last state), MASK_USE_KEEP both (attention), MASK_DROP neither."""
+        return MASK_DROP
+
+    @classmethod
+    def padding_id(cls, p: dict[str, Any]) -> int | None:
+        """The id that pads this input block's integer sequences (the compiler derives the padding
+        mask from it: True where the id differs); None: no padding."""
+        return None
+
+    @classmethod
+    def output_layout(cls, p: dict[str, Any]) -> str:
+        """How the block's rank-2 output is to be read (SEQUENCE unless a ``layout`` says otherwise)."""
+        return CHANNELS_FIRST if p.get("layout") == CHANNELS_FIRST else SEQUENCE
+
+    @classmethod
+    def upgrade(cls, params: dict[str, Any], version: int) -> tuple[dict[str, Any], str | None]:
+        """Parameters saved by version ``version`` of this block, rewritten so the block computes
+        the same function now, and a sentence for the user when its meaning changed (None: no
+        change). Called when a file was saved with an older ``version`` of the block."""
+        return params, None
 
     @classmethod
     def value_range(cls, p: dict[str, Any]) -> tuple[float, float] | str | None:

@@ -47,7 +47,8 @@ def graph_to_json(graph: Graph) -> dict[str, Any]:
 
 def graph_from_json(data: Any) -> tuple[Graph, list[str]]:
     """Build a graph, collecting one message per part that could not be built (never raising on
-    a bad node or wire: the rest of the model still opens)."""
+    a bad node or wire: the rest of the model still opens) and per block an older version of
+    which was upgraded with a note (``Block.upgrade``)."""
     errors: list[str] = []
     if not isinstance(data, dict) or not isinstance(data.get("nodes"), list):
         raise ProjectFileError("graph.json has no list of nodes")
@@ -72,6 +73,10 @@ def _add_node(graph: Graph, raw: Any, i: int) -> str | None:
     if block is None:
         return f"block '{name or i + 1}' has the unknown type '{raw['type']}' and was skipped"
     params = raw.get("params") if isinstance(raw.get("params"), dict) else {}
+    saved = raw.get("type_version", 1)
+    note = None
+    if isinstance(saved, int) and not isinstance(saved, bool) and saved < block.version:
+        params, note = block.upgrade(dict(params), saved)  # the same function under today's rules
     node_id = str(raw.get("id") or "") or None
     if name and graph.node_by_name(name):
         name = graph.unique_name(name)
@@ -80,7 +85,7 @@ def _add_node(graph: Graph, raw: Any, i: int) -> str | None:
     except GraphEditError as e:
         return f"block '{name}' could not be added: {e}"
     node.type_version = block.version
-    return None
+    return f"{block.title} '{node.name}' {note}" if note else None
 
 
 def _add_wire(graph: Graph, raw: Any) -> str | None:

@@ -13,6 +13,7 @@ import operator
 import re
 from dataclasses import dataclass, field
 
+from nodes.spec import MASK_KEEP, MASK_USE, MASK_USE_KEEP
 from projects.graph import Graph
 from projects.problems import Problem
 
@@ -75,10 +76,7 @@ class CompiledModel:
             wires = [w for w in (graph.wire_into(nid, p.name) for p in block.inputs) if w is not None]
             if not all((w.src, w.src_port) in values for w in wires):
                 continue  # a branch that starts outside the part (a real-samples input) does not run
-            call = fxg.call_module(self.module_names[nid], tuple(values[(w.src, w.src_port)] for w in wires))
-            for i, port in enumerate(block.outputs):
-                values[(nid, port.name)] = call if len(block.outputs) == 1 else \
-                    fxg.call_function(operator.getitem, (call, i))
+            call_block(fxg, graph, nid, self.module_names[nid], wires, values, {})
         missing = [key for key in fetches if key not in values]
         if missing:
             nid, port = missing[0]
@@ -93,6 +91,23 @@ class CompiledModel:
                              {nid: ident for nid, ident in self.module_names.items() if ident in used},
                              list(feeds), labels, [tuple(graph.output_shape(*key)) for key in fetches],
                              [graph.nodes[nid].type_id for nid, _ in fetches], graph)
+
+
+def call_block(fxg, graph: Graph, nid: str, ident: str, wires: list, values: dict, masks: dict) -> None:
+    """Add the call of block ``nid`` (submodule ``ident``) on the values its ``wires`` carry and
+    record its outputs in ``values``. A padding mask on its first input is passed as ``mask=``
+    when the block reads it and travels on to its outputs when it keeps the steps
+    (``Block.mask_rule``)."""
+    node = graph.nodes[nid]
+    block = node.block
+    rule = block.mask_rule(node.params)
+    mask = masks.get((wires[0].src, wires[0].src_port)) if wires else None
+    kwargs = {"mask": mask} if mask is not None and rule in (MASK_USE, MASK_USE_KEEP) else {}
+    call = fxg.call_module(ident, tuple(values[(w.src, w.src_port)] for w in wires), kwargs)
+    for i, port in enumerate(block.outputs):
+        values[(nid, port.name)] = call if len(block.outputs) == 1 else fxg.call_function(operator.getitem, (call, i))
+        if mask is not None and rule in (MASK_KEEP, MASK_USE_KEEP):
+            masks[(nid, port.name)] = mask
 
 
 def port_label(graph: Graph, key: tuple[str, str]) -> str:
@@ -132,27 +147,26 @@ def compile_graph(graph: Graph) -> CompiledModel:
     fxg = fx.Graph()
     taken: set[str] = set()
     values: dict[tuple[str, str], fx.Node] = {}
+    masks: dict[tuple[str, str], fx.Node] = {}  # padding masks travelling with token sequences
     out = CompiledModel(None, [], [], [], [])
     for nid in graph.topological_order():
         node, block, state = graph.nodes[nid], graph.nodes[nid].block, graph.states[nid]
         ident = identifier(node.name, taken)
         out.module_names[nid] = ident
         if block.role == "input":
-            values[(nid, block.outputs[0].name)] = fxg.placeholder(ident)
+            key = (nid, block.outputs[0].name)
+            values[key] = fxg.placeholder(ident)
+            pad = block.padding_id(node.params)
+            if pad is not None:
+                masks[key] = fxg.call_function(operator.ne, (values[key], pad))
             out.input_ids.append(nid)
             out.input_names.append(node.name)
             out.input_ports.append((nid, block.outputs[0].name))
             continue
         shapes = [s for s in state.inputs if s is not None]
         root.add_module(ident, block.build(node.params, shapes))
-        args = tuple(values[(w.src, w.src_port)] for w in
-                     (graph.wire_into(nid, p.name) for p in block.inputs) if w is not None)
-        call = fxg.call_module(ident, args)
-        if len(block.outputs) == 1:
-            values[(nid, block.outputs[0].name)] = call
-        else:
-            for i, port in enumerate(block.outputs):
-                values[(nid, port.name)] = fxg.call_function(operator.getitem, (call, i))
+        wires = [w for w in (graph.wire_into(nid, p.name) for p in block.inputs) if w is not None]
+        call_block(fxg, graph, nid, ident, wires, values, masks)
         if block.role == "head":
             out.output_ids.append(nid)
             out.output_names.append(node.name)

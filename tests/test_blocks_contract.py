@@ -146,7 +146,7 @@ def _error(type_id, ins, **params) -> ShapeError:
 
 
 @pytest.mark.parametrize("type_id,shape,layout", [
-    ("conv.conv2d", (784,), "(N, C, H, W)"), ("conv.conv1d", (5,), "(N, C, L)"),
+    ("conv.conv2d", (784,), "(N, C, H, W)"), ("conv.conv1d", (5,), "(N, T, F)"),
     ("rnn.lstm", (784,), "(N, T, F)"), ("norm.batchnorm2d", (8,), "(N, C, H, W)"),
     ("attn.self_attention", (3, 4, 4), "(N, T, E)"),
 ])

@@ -247,7 +247,8 @@ def test_token_input_with_attention_and_lstm(tmp_path):
     assert_same(expected, session.run(None, {"Tokens": inputs[0].numpy()}), atol=1e-4)
     py, _ = export_model(project, "python", tmp_path / "seq")
     text = py.read_text()
-    assert "nn.LSTM(8, 6, batch_first=True)" in text and "nn.TransformerEncoderLayer(8, 2" in text
+    assert "nn.LSTM(8, 6, batch_first=True)" in text and "TransformerEncoderLayer(d_model=8, nhead=2" in text
+    assert "mask = ne" in text  # the padding mask reaches the attention and the LSTM
     with torch.no_grad():
         assert_same(expected, load_python(py).load_model()(*inputs), atol=1e-6)
 

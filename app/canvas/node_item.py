@@ -9,7 +9,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainterPath, QPen, QStaticText
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject
 
-from nodes import dims_text, shape_text
+from nodes import axes_text, dims_text, shape_text
 
 from projects.parts import PART_TITLES
 
@@ -93,7 +93,8 @@ class NodeItem(QGraphicsObject):
         label = block.label(node.params) if block else ""
         params = ""
         if state is not None and state.outputs is not None:
-            stats = "→ " + ", ".join(dims_text(s) for s in state.outputs)
+            layout = block.output_layout(node.params) if block else ""
+            stats = "→ " + ", ".join(axes_text(s, layout) for s in state.outputs)
             params = f"{state.params:,} params" if state.params else ""
         else:
             stats = "→ ?"
