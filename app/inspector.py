@@ -8,7 +8,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QFormLayout, QFrame, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget)
 
-from nodes import dims_text
 from projects.training import SECTION_TASKS, TRAINING_SCHEMA, get_setting
 
 from . import commands
@@ -224,8 +223,7 @@ class Inspector(QScrollArea):
         state = self.doc.graph.states.get(self.node_id)
         if state is None or self.info is None:
             return
-        ins = ", ".join(dims_text(s) for s in state.inputs) or "none"
-        outs = ", ".join(dims_text(s) for s in state.outputs) if state.outputs is not None else "?"
+        ins, outs = self.doc.graph.inputs_text(self.node_id), self.doc.graph.outputs_text(self.node_id)
         lines = [f"<b>input</b> {ins}", f"<b>output</b> {outs}", f"<b>parameters</b> {state.params:,}",
                  f"<b>connections</b> {state.connections:,}", f"<b>MACs</b> {state.macs:,}"]
         lines += [f"<span style='color:#d93025'>⚠ {p.message}</span>" for p in state.problems]

@@ -12,7 +12,6 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
                                QTabWidget)
 
-from nodes import dims_text
 from projects.dlproj import ProjectFileError, read_project
 from projects.examples import example_path
 from projects.layout import auto_layout
@@ -187,7 +186,7 @@ class MainWindow(QMainWindow):
         ids = [i for i in self.scene.selected_ids() if i in graph.nodes]
         if len(ids) == 1:
             node, state = graph.nodes[ids[0]], graph.states.get(ids[0])
-            shape = ", ".join(dims_text(s) for s in state.outputs) if state and state.outputs is not None else "?"
+            shape = graph.outputs_text(ids[0])
             label = node.block.label(node.params) if node.block else ""
             self.selection_label.setText(f"{node.name}: {label + ' · ' if label else ''}→ {shape} · "
                                          f"{state.params if state else 0:,} params")

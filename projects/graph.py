@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable
 
 import networkx as nx
 
-from nodes import Block, resolve
+from nodes import Block, axes_text, resolve
 
 from .inference import NodeState, infer_node
 from .problems import Problem, graph_problems
@@ -143,6 +143,28 @@ class Graph:
         block = self.nodes[node_id].block
         names = [p.name for p in block.outputs]
         return state.outputs[names.index(port)] if port in names else None
+
+    def port_text(self, node_id: str, port: str) -> str:
+        """The shape on an output port as wires show it, a sequence's axes named ("28 steps x 28");
+        "" while unknown."""
+        shape = self.output_shape(node_id, port)
+        if shape is None:
+            return ""
+        node = self.nodes[node_id]
+        return axes_text(shape, node.block.output_layout(node.params) if node.block else "")
+
+    def outputs_text(self, node_id: str) -> str:
+        """All output shapes of a block, axes named ("?" while unknown)."""
+        block, state = self.nodes[node_id].block, self.states.get(node_id)
+        if block is None or state is None or state.outputs is None:
+            return "?"
+        return ", ".join(self.port_text(node_id, p.name) for p in block.outputs)
+
+    def inputs_text(self, node_id: str) -> str:
+        """The shapes arriving at a block's inputs, axes named ("none" when nothing is wired)."""
+        block = self.nodes[node_id].block
+        wires = [self.wire_into(node_id, p.name) for p in (block.inputs if block else ())]
+        return ", ".join(self.port_text(w.src, w.src_port) or "?" for w in wires if w is not None) or "none"
 
     def problems(self) -> list[Problem]:
         """Every validation problem: the graph's, then each node's in topological-ish order."""

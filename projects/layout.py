@@ -5,7 +5,7 @@ import networkx as nx
 
 from .graph import Graph
 
-COLUMN_WIDTH = 250.0
+COLUMN_WIDTH = 275.0  # a node (172) and a gap that fits a wire label like "28 steps x 128"
 ROW_HEIGHT = 150.0
 
 

@@ -67,7 +67,7 @@ def summarize(graph: Graph) -> Summary:
     for nid in order:
         node, state = graph.nodes[nid], graph.states[nid]
         block = node.block
-        shapes = ", ".join(dims_text(s) for s in state.outputs) if state.outputs is not None else "?"
+        shapes = graph.outputs_text(nid)
         out.rows.append(SummaryRow(node.name, block.title if block else node.type_id, shapes, state.params,
                                    state.connections, state.macs,
                                    problem=state.problems[0].message if state.problems else ""))

@@ -9,7 +9,6 @@ import math
 from PySide6.QtCore import QLineF, QPointF, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsScene
 
-from nodes import axes_text
 from projects.parts import model_parts
 
 from ..theme import canvas_colors
@@ -19,14 +18,6 @@ from .wire_item import DraftWire, WireItem
 GRID = 24.0
 
 
-
-def wire_label(graph, nid: str, port: str) -> str:
-    """The shape a wire carries, naming a sequence's axes ("28 steps x 28"); "" while unknown."""
-    shape = graph.output_shape(nid, port)
-    if shape is None:
-        return ""
-    node = graph.nodes[nid]
-    return axes_text(shape, node.block.output_layout(node.params) if node.block else "")
 
 class CanvasScene(QGraphicsScene):
     connect_requested = Signal(str, str, str, str)  # src, src_port, dst, dst_port
@@ -119,7 +110,7 @@ class CanvasScene(QGraphicsScene):
         b.wires.append(item)
         self.wires[wire] = item
         self.addItem(item)
-        item.set_label(wire_label(self.doc.graph, wire.src, wire.src_port))
+        item.set_label(self.doc.graph.port_text(wire.src, wire.src_port))
 
     def _refresh(self, ids) -> None:
         graph = self.doc.graph
@@ -134,7 +125,7 @@ class CanvasScene(QGraphicsScene):
             item.set_content(node, state, inner)
             for wire in item.wires:
                 if wire.wire.src == nid:
-                    wire.set_label(wire_label(graph, nid, wire.wire.src_port))
+                    wire.set_label(graph.port_text(nid, wire.wire.src_port))
 
     def refresh_parts(self) -> None:
         """Badge each block with its part of a GAN or VAE (projects.parts), from the wiring."""
