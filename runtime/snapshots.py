@@ -96,8 +96,11 @@ class FeatureSnapshots:
         return {nid: w for nid, w in found.items() if w is not None}
 
     def _trim(self, t: torch.Tensor) -> torch.Tensor:
-        """At most ``max_maps`` feature maps of an image-like activation; vectors up to 4096 values."""
-        return t[: self.max_maps] if t.dim() >= 2 else t[:4096]
+        """At most ``max_maps`` feature maps of an image-like activation; a sequence (T, F) as one
+        steps x features map (up to 1024 of each); vectors up to 4096 values."""
+        if t.dim() == 2:
+            return t[:1024, :1024]
+        return t[: self.max_maps] if t.dim() > 2 else t[:4096]
 
 
 class GradientNorms:

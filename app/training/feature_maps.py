@@ -145,8 +145,12 @@ class FeatureMapView(QWidget):
         img = mosaic(a)
         self.maps_image.setImage(img, autoLevels=False, levels=(0.0, 1.0))
         name = self.block.currentText()
-        shape = "×".join(str(d) for d in a.shape[1:]) if a.ndim >= 2 else f"{a.shape[0]} features"
-        count = f"{a.shape[0]} maps of {shape}" if a.ndim >= 2 else shape
+        if a.ndim == 2:  # a sequence, drawn as one map
+            count = f"{a.shape[0]} steps × {a.shape[1]} features (rows: steps)"
+        elif a.ndim > 2:
+            count = f"{a.shape[0]} maps of " + "×".join(str(d) for d in a.shape[1:])
+        else:
+            count = f"{a.shape[0]} features"
         self.caption.setText(f"{name}: {count}" + (f" · step {step}" if step is not None else "") +
                              " (each map scaled on its own; yellow = strong)")
         self.last_maps = {nid: a}
