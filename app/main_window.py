@@ -12,7 +12,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
                                QTabWidget)
 
-from projects.dlproj import ProjectFileError, read_project
+from projects.dlproj import ProjectFileError, ProjectSaveError, read_project
 from projects.examples import example_path
 from projects.layout import auto_layout
 
@@ -299,6 +299,9 @@ class MainWindow(QMainWindow):
     def _write(self, path: Path) -> bool:
         try:
             self.doc.save(path, thumbnail=png_bytes(render_thumbnail(self.doc.project)))
+        except ProjectSaveError as e:  # one sentence with the reason; the old file is intact
+            self.show_error(str(e))
+            return False
         except OSError as e:
             self.show_error(f"{path.name} could not be saved ({e.strerror or e}); choose another folder")
             return False

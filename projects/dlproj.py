@@ -7,12 +7,9 @@ failure is one clear sentence (ProjectFileError), and nothing in a file is ever 
 """
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import os
-import stat
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any, Callable
@@ -21,6 +18,7 @@ from nodes import resolve
 
 from .graph import Graph, GraphEditError, Node, Wire
 from .project import APP_VERSION, Project, now_iso
+from .saving import ProjectSaveError, save_bytes
 from .training import complete_training
 
 FORMAT = "netcanvas.dlproj"
@@ -207,35 +205,13 @@ def dumps_project(project: Project) -> bytes:
     return buf.getvalue()
 
 
-def write_project(project: Project, path: str | os.PathLike) -> None:
-    """Save atomically: write a temporary file beside the target, fsync, then replace."""
-    path = Path(path)
-    data = dumps_project(project)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        if hasattr(os, "fchmod"):  # mkstemp makes the file private (0600): give it a plain file's mode
-            with contextlib.suppress(OSError):
-                os.fchmod(fd, _file_mode(path))
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def write_project(project: Project, path: str | os.PathLike, backup: bool = True, expect=None) -> Path:
+    """Save atomically, keeping the previous version as NAME.bak (projects/saving.py); raises
+    ProjectSaveError with the reason, the old file untouched. Returns the file written."""
+    written = save_bytes(dumps_project(project), path, backup=backup, expect=expect)
     project.meta["created"] = project.meta.get("created") or now_iso()
+    return written
 
 
-def _file_mode(path: Path) -> int:
-    """The permissions of the file being replaced, or those a new file gets under the umask."""
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-__all__ = ["ProjectFileError", "read_project", "write_project", "loads_project", "dumps_project",
+__all__ = ["ProjectFileError", "ProjectSaveError", "read_project", "write_project", "loads_project", "dumps_project",
            "graph_to_json", "graph_from_json", "Node", "Wire"]

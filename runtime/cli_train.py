@@ -96,12 +96,19 @@ def cmd_train(args) -> int:
 
 
 def train_and_save(project, overrides: dict, args, rank: int = 0, world: int = 1, wrap_module=None) -> int:
-    from projects.dlproj import write_project
+    from projects.saving import Fingerprint, ProjectSaveError, check_can_save
 
     from .events import JsonLogSink, RunControl
     from .progress import ProgressPrinter
     from .trainer import Trainer, record_run
 
+    out = Path(args.output or args.file)
+    if rank == 0:
+        try:  # before training: a run that cannot be saved is not started
+            check_can_save(out)
+        except ProjectSaveError as e:
+            raise CliError(str(e)) from None
+    on_disk = Fingerprint.of(out)
     control = RunControl()
     sinks = []
     if rank == 0 and not args.quiet:
@@ -114,35 +121,69 @@ def train_and_save(project, overrides: dict, args, rank: int = 0, world: int = 1
         result = Trainer(project, overrides, sinks, control, rank=rank, world=world,
                          wrap_module=wrap_module).run()
     finally:
-        signal.signal(signal.SIGINT, previous)
+        _restore_signals(previous)
         if log:
             log.close()
-    if result.status == "failed":
+    if result.status == "failed" and not result.run.get("steps"):
         raise CliError(result.reason)
     if rank == 0:
         record_run(project, result)
-        out = Path(args.output or args.file)
-        write_project(project, out)
+        saved = save_run(project, out, on_disk)
         best = result.run.get("best") or {}
         note = f", best {best['monitor']} {best['value']:.4f} at epoch {best['epoch']}" if best else ""
-        print(f"{result.status}: {result.reason}{note}; saved to {out}", file=sys.stderr)
+        if result.status == "failed":
+            raise CliError(f"{result.reason}; the run was saved to {saved}")
+        print(f"{result.status}: {result.reason}{note}; saved to {saved}", file=sys.stderr)
     return 130 if getattr(control, "interrupted", False) else 0
 
 
+def save_run(project, out: Path, on_disk) -> Path:
+    """Save a finished run into ``out``; when that fails (disk full, permissions, the file changed
+    meanwhile), into a recovery file whose name the message gives. Raises CliError only when
+    even the recovery file cannot be written."""
+    from projects.dlproj import write_project
+    from projects.saving import ProjectSaveError, recovery_path
+
+    try:
+        return write_project(project, out, expect=on_disk)
+    except ProjectSaveError as e:
+        first = str(e)
+    rescue = recovery_path(out)
+    try:
+        write_project(project, rescue, backup=False)
+    except ProjectSaveError as e:
+        raise CliError(f"{first} The run could not be kept elsewhere either: {e}") from None
+    print(f"warning: {first} The run was saved to {rescue} instead.", file=sys.stderr)
+    return rescue
+
+
 def _stop_on_ctrl_c(control):
-    """First Ctrl+C stops cleanly after the current batch (and saves); a second one aborts."""
+    """First Ctrl+C (or a SIGTERM) stops cleanly after the current batch and saves; a second
+    Ctrl+C aborts. Returns the previous handlers, for _restore_signals."""
 
     def handler(signum, frame):
-        if control.stopping:
+        if control.stopping and signum == signal.SIGINT:
             raise KeyboardInterrupt
         control.interrupted = True
         control.stop()
-        print("\nstopping after this batch (Ctrl+C again to abort)...", file=sys.stderr)
+        what = "Ctrl+C again to abort" if signum == signal.SIGINT else "terminated"
+        print(f"\nstopping after this batch ({what})...", file=sys.stderr)
 
-    try:
-        return signal.signal(signal.SIGINT, handler)
-    except ValueError:  # not the main thread
-        return signal.getsignal(signal.SIGINT)
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[sig] = signal.signal(sig, handler)
+        except ValueError:  # not the main thread
+            previous[sig] = signal.getsignal(sig)
+    return previous
+
+
+def _restore_signals(previous: dict) -> None:
+    for sig, handler in previous.items():
+        try:
+            signal.signal(sig, handler)
+        except (ValueError, TypeError):
+            pass
 
 
 # ---- evaluate / predict / datasets --------------------------------------------------------------

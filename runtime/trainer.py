@@ -406,4 +406,7 @@ def record_run(project: Project, result: TrainResult) -> None:
         project.weights = result.weights
     if result.checkpoint:
         project.checkpoint = result.checkpoint
-    project.history.setdefault("runs", []).append(result.run)
+    runs = project.history.get("runs")
+    if not isinstance(runs, list):  # a damaged history ("runs": {}) must not cost the new run
+        runs = project.history["runs"] = []
+    runs.append(result.run)

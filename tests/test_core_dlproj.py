@@ -130,8 +130,9 @@ def test_save_is_atomic_and_leaves_no_temporary_file(tmp_path):
     path = tmp_path / "model.dlproj"
     write_project(lenet5_classic(), path)
     write_project(mlp(), path)  # replacing an existing file
-    assert sorted(os.listdir(tmp_path)) == ["model.dlproj"]
+    assert sorted(os.listdir(tmp_path)) == ["model.dlproj", "model.dlproj.bak"]  # and the previous version
     assert read_project(path)[0].meta["title"] == "MLP classifier"
+    assert read_project(tmp_path / "model.dlproj.bak")[0].meta["title"] == "LeNet-5 (classic)"
 
 
 def test_failed_save_keeps_the_old_file(tmp_path, monkeypatch):

@@ -272,7 +272,7 @@ def main(names: list[str] | None = None) -> None:
     """Write every example, or only ``names`` (``python -m projects.examples.build gan-ring``)."""
     for name in names or EXAMPLES:
         make = EXAMPLES[name]
-        write_project(make(), HERE / f"{name}.dlproj")
+        write_project(make(), HERE / f"{name}.dlproj", backup=False)
         print(f"wrote {name}.dlproj")
 
 
