@@ -30,6 +30,16 @@ class Head(Block):
         return 0
 
     @classmethod
+    def target_problem(cls, p, output: tuple, targets: dict) -> str | None:
+        """Why the dataset's targets cannot train this head, as the end of a sentence naming the
+        fix (None: they can). ``output``: the shape the head receives; ``targets``: ``integer``
+        (class ids), ``finite``, ``min``, ``max``, ``distinct`` (at most 3 counted) and ``classes``
+        (the dataset's class count, None for numbers). Checked before training starts."""
+        if not targets["finite"]:
+            return "some targets are NaN or infinite: remove or fix those rows of the data"
+        return None
+
+    @classmethod
     def build(cls, p, ins):
         import torch.nn as nn
 
@@ -76,6 +86,20 @@ class ClassificationHead(Head):
         return F.cross_entropy(outputs[0].float(), target, label_smoothing=p["label_smoothing"])
 
     @classmethod
+    def target_problem(cls, p, output, targets):
+        problem = super().target_problem(p, output, targets)
+        if problem:
+            return problem
+        if not targets["integer"]:
+            return ("the targets are numbers, not class ids: use a Regression head, or a dataset of labelled "
+                    "classes")
+        if targets["min"] < 0 or targets["max"] >= output[-1]:
+            need = int(targets["max"]) + 1
+            return (f"the data has class ids up to {int(targets['max'])} ({need} classes) but the head receives "
+                    f"{output[-1]} scores: set the Dense before it to {need} units")
+        return None
+
+    @classmethod
     def predict(cls, p, output):
         return output.float().softmax(-1)
 
@@ -111,6 +135,14 @@ class RegressionHead(Head):
         return F.mse_loss(y, t) if p["loss"] == "mse" else F.l1_loss(y, t)
 
     @classmethod
+    def target_problem(cls, p, output, targets):
+        problem = super().target_problem(p, output, targets)
+        if problem is None and targets["integer"] and targets["classes"]:
+            return (f"the data gives class ids ({targets['classes']} classes), not numbers to predict: use a "
+                    "Classification head, or a dataset of numbers")
+        return problem
+
+    @classmethod
     def label(cls, p):
         return p["loss"].upper()
 
@@ -137,6 +169,15 @@ class BinaryHead(Head):
 
         y = outputs[0].float()
         return F.binary_cross_entropy_with_logits(y, target.float().reshape(y.shape))
+
+    @classmethod
+    def target_problem(cls, p, output, targets):
+        problem = super().target_problem(p, output, targets)
+        if problem is None and (targets["distinct"] > 2 or targets["min"] < 0 or targets["max"] > 1):
+            many = f"{targets['classes']} classes" if targets["classes"] else "targets outside 0 and 1"
+            return (f"the data has {many} but a Binary head answers yes or no (targets 0 or 1): use a "
+                    "Classification head with one unit per class")
+        return problem
 
     @classmethod
     def predict(cls, p, output):

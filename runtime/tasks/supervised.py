@@ -12,6 +12,18 @@ import torch
 from .base import Task, TaskContext, TaskError, in_eval_mode, register
 
 
+def target_summary(y: torch.Tensor, integer: bool, classes) -> dict:
+    """What a head's ``target_problem`` reads about the targets ``y`` (one device read)."""
+    finite = torch.isfinite(y)
+    kept = y[finite]
+    if not len(kept):
+        return {"integer": integer, "finite": False, "min": 0.0, "max": 0.0, "distinct": 0, "classes": None}
+    lo, hi, all_finite = torch.stack([kept.min(), kept.max(), finite.all().float()]).tolist()
+    distinct = len(torch.unique(kept[:100_000])[:3])
+    return {"integer": integer, "finite": bool(all_finite), "min": lo, "max": hi, "distinct": distinct,
+            "classes": len(classes) if classes else None}
+
+
 @register("classification", "regression", "binary", "sequence_classification", "forecasting")
 class SupervisedTask(Task):
     def __init__(self, ctx: TaskContext, name: str):
@@ -30,6 +42,19 @@ class SupervisedTask(Task):
         self.add_part("model", ctx.module.parameters(), "optimizer")
         self.optimizer = self.optimizers["model"]
         self.params = self.part_params["model"]
+
+    def prepare_data(self, data):
+        """Refuse, before training, targets the head cannot learn from (the head says why)."""
+        ys = [split.y for split in (data.train, data.val, data.test) if split.y is not None and len(split.y)]
+        if ys:
+            summary = target_summary(torch.cat([y.reshape(len(y), -1).float() for y in ys]),
+                                     all(not y.is_floating_point() for y in ys), data.classes)
+            output = tuple(self.ctx.compiled.output_shapes[0])
+            problem = self.head.target_problem(self.head_params, output, summary)
+            if problem:
+                name = self.ctx.graph.nodes[self.ctx.compiled.output_ids[0]].name
+                raise TaskError(f"The head '{name}' cannot train on {data.title}: {problem}.")
+        return data
 
     def target(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Shape the dataset's targets like the head expects (float targets take the output's shape)."""
