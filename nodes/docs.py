@@ -74,13 +74,18 @@ def _block(cls: type[Block]) -> str:
 
 
 def _doc(cls: type[Block]) -> str | None:
-    """The block's docstring, or the nearest shared base's (e.g. the recurrent counting rules)."""
+    """The block's docstring followed by those of its shared bases (e.g. the recurrent counting
+    rules), each once."""
+    docs = []
     for klass in cls.__mro__:
         if klass is Block:
-            return None
-        if klass.__dict__.get("__doc__"):
-            return klass.__dict__["__doc__"]
-    return None
+            break
+        doc = klass.__dict__.get("__doc__")
+        if klass is not cls and not klass.__name__.startswith("_") and docs:
+            continue  # a public base (Head, the composites) documents the machinery, not the block
+        if doc and inspect.cleandoc(doc) not in docs:
+            docs.append(inspect.cleandoc(doc))
+    return "\n\n".join(docs) or None
 
 
 def _port(port: Port) -> str:

@@ -17,7 +17,8 @@ _COND_PARAMS = (
 
 
 class _Composite(Block):
-    """A block made of several layers, all derived from ``plan(p, ins)``."""
+    """A composite block: its layers (listed when the card is expanded, and in the summary) and
+    their counts all come from one plan of the parameters and input shape."""
 
     category = "Generative"
     composite = True

@@ -35,6 +35,7 @@ class _Recurrent(Block):
     params = _RNN_PARAMS
     gates = 1
     torch_name = ""
+    gate_bias: tuple[str, int] | None = None  # a gate whose bias starts at a parameter's value
 
     @classmethod
     def check_combination(cls, p):
@@ -90,6 +91,8 @@ class _Recurrent(Block):
         rnn = getattr(nn, cls.torch_name)(ins[0][1], p["hidden_size"], p["layers"], batch_first=True,
                                           dropout=p["dropout"] if p["layers"] > 1 else 0.0,
                                           bidirectional=p["bidirectional"], **cls.torch_kwargs(p))
+        if cls.gate_bias:
+            _start_gate(rnn, p["hidden_size"], cls.gate_bias[1], p[cls.gate_bias[0]])
         return torch_modules().RecurrentSelect(rnn, last=p["output"] == "last")
 
     @classmethod
@@ -129,20 +132,50 @@ class RNN(_Recurrent):
 
 
 class LSTM(_Recurrent):
+    """The forget gate's bias starts at ``forget_bias`` (1 by default, as Keras'
+    ``unit_forget_bias`` and Jozefowicz et al. 2015 recommend): at 0, torch's default, the gate
+    starts half closed and the cell forgets most of its memory at every step before it learns
+    not to."""
+
     type_id = "rnn.lstm"
     title = "LSTM"
     icon = "mdi6.repeat-variant"
     default_name = "LSTM"
     help = "A recurrent layer with input, forget and output gates and a memory cell, so it remembers for longer."
+    params = _RNN_PARAMS + (Param("forget_bias", "float", 1.0, "Initial bias of the forget gate (1: keep the "
+                                  "memory from the start; 0: torch's default)", min=-10.0, max=10.0,
+                                  label="forget bias"),)
     gates = 4
     torch_name = "LSTM"
+    gate_bias = ("forget_bias", 1)  # (parameter, gate index in torch's order: input, forget, cell, output)
 
 
 class GRU(_Recurrent):
+    """The new state is (1 - z) x candidate + z x old state, so the update gate z decides how much
+    is kept; its bias starts at ``update_bias`` (1 by default; torch's default is 0, a gate half
+    open that halves the memory at every step until training learns to keep it)."""
+
     type_id = "rnn.gru"
     title = "GRU"
     icon = "mdi6.repeat-once"
     default_name = "GRU"
     help = "A lighter LSTM with update and reset gates and no separate memory cell."
+    params = _RNN_PARAMS + (Param("update_bias", "float", 1.0, "Initial bias of the update gate (1: keep the "
+                                  "state from the start; 0: torch's default)", min=-10.0, max=10.0,
+                                  label="update bias"),)
     gates = 3
     torch_name = "GRU"
+    gate_bias = ("update_bias", 1)  # (parameter, gate index in torch's order: reset, update, new)
+
+
+def _start_gate(rnn, hidden: int, gate: int, value: float) -> None:
+    """Start gate ``gate``'s total bias (torch keeps two, b_ih + b_hh) at ``value`` in every layer."""
+    import torch
+
+    rows = slice(gate * hidden, (gate + 1) * hidden)
+    with torch.no_grad():
+        for name, bias in rnn.named_parameters():
+            if name.startswith("bias_ih"):
+                bias[rows].fill_(value)
+            elif name.startswith("bias_hh"):
+                bias[rows].zero_()

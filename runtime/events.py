@@ -1,9 +1,13 @@
 """Training events: plain records (dicts with an ``event`` key) that a GUI worker, a progress
 bar and a JSON log all consume, and RunControl, through which any thread pauses or stops a run.
 
-Kinds: run_started, step, epoch, validation, feature_maps, gradients, samples, checkpoint,
-paused, resumed, finished, stopped, failed. Every record has ``event`` and ``time``;
-feature_maps and samples records carry numpy arrays (the JSON log writes their shapes only).
+Kinds: run_started, step, epoch, validation, feature_maps, attention, gradients, samples,
+checkpoint, paused, resumed, finished, stopped, failed. Every record has ``event`` and ``time``;
+feature_maps, attention and samples records carry numpy arrays (the JSON log writes their shapes
+only). An ``attention`` record comes with each feature snapshot in which an attention block is
+watched: ``step``, ``blocks`` (node id -> name), ``weights`` (node id -> (heads, T, T) float32,
+each query's row summing to 1, zero on padded keys), ``tokens``, ``length`` and ``label`` of the
+fixed sample (None where they do not apply).
 """
 from __future__ import annotations
 
@@ -32,6 +36,7 @@ class RunControl:
         self._running.set()
         self.feature_blocks: tuple[str, ...] = ()  # node ids whose activations the GUI wants
         self.gradient_norms = False  # send per-block gradient norms (a few times a second)
+        self.gradients_per_s = 2.0  # at most this often (set before the run starts)
         self.samples = False  # send the task's sample images (a GAN's grid, a VAE's reconstructions)
         self.samples_per_s = 1.0
         self._steps: queue.SimpleQueue = queue.SimpleQueue()
@@ -68,7 +73,8 @@ class RunControl:
         return None
 
     def watch(self, node_ids: Iterable[str]) -> None:
-        """Choose the blocks whose feature maps are sent (takes effect at the next snapshot)."""
+        """Choose the blocks whose feature maps (and, for attention blocks, attention maps) are sent
+        (takes effect at the next snapshot)."""
         self.feature_blocks = tuple(node_ids)
 
     def watch_gradients(self, on: bool = True) -> None:

@@ -8,22 +8,56 @@ import torch
 
 def make_optimizer(params, settings: dict, section: str = "optimizer") -> torch.optim.Optimizer:
     """SGD (momentum, Nesterov), Adam, AdamW or RMSprop with weight decay, from the training
-    settings' ``section`` (``optimizer``; a GAN's discriminator: ``d_optimizer``)."""
+    settings' ``section`` (``optimizer``; a GAN's discriminator: ``d_optimizer``).
+
+    SGD, Adam and AdamW use torch's fused kernels where the parameters allow it: they take a
+    device-side ``found_inf`` flag, so a step whose gradients are not finite is skipped on the
+    device without a host sync (``skips_non_finite``; see ``guard_non_finite``)."""
     o = settings[section]
     betas = (o.get("beta1", 0.9), o.get("beta2", 0.999))
     name, lr, wd = o["name"], o["lr"], o["weight_decay"]
     params = [p for p in params if p.requires_grad]
+    fused = {"fused": True} if name in ("sgd", "adam", "adamw") and _can_fuse(params) else {}
     if name == "sgd":
         momentum = o["momentum"]
-        return torch.optim.SGD(params, lr=lr, momentum=momentum, nesterov=bool(o["nesterov"]) and momentum > 0,
-                               weight_decay=wd)
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=betas, weight_decay=wd)
-    if name == "adamw":
-        return torch.optim.AdamW(params, lr=lr, betas=betas, weight_decay=wd)
-    if name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, momentum=o["momentum"], weight_decay=wd)
-    raise ValueError(f"unknown optimizer '{name}': use sgd, adam, adamw or rmsprop")
+        opt = torch.optim.SGD(params, lr=lr, momentum=momentum, nesterov=bool(o["nesterov"]) and momentum > 0,
+                              weight_decay=wd, **fused)
+    elif name == "adam":
+        opt = torch.optim.Adam(params, lr=lr, betas=betas, weight_decay=wd, **fused)
+    elif name == "adamw":
+        opt = torch.optim.AdamW(params, lr=lr, betas=betas, weight_decay=wd, **fused)
+    elif name == "rmsprop":
+        opt = torch.optim.RMSprop(params, lr=lr, momentum=o["momentum"], weight_decay=wd)
+    else:
+        raise ValueError(f"unknown optimizer '{name}': use sgd, adam, adamw or rmsprop")
+    opt.skips_non_finite = bool(fused)
+    return opt
+
+
+def _can_fuse(params) -> bool:
+    """Fused kernels need floating-point parameters on one CPU or CUDA device."""
+    devices = {p.device for p in params}
+    return (len(devices) == 1 and next(iter(devices)).type in ("cpu", "cuda")
+            and all(p.is_floating_point() for p in params))
+
+
+def guard_non_finite(opt: torch.optim.Optimizer, params, found: torch.Tensor) -> None:
+    """Set ``found`` (a 0-d float on the parameters' device) to 1 when a gradient is NaN or
+    infinite, and hand it to the fused optimizer, which then leaves every weight and its state
+    as they were: the weights stay those of the last finite step."""
+    grads = [p.grad for p in params if p.grad is not None]
+    found.zero_()
+    if grads:
+        torch._amp_foreach_non_finite_check_and_unscale_(grads, found, _ONE.get(found.device) or _one(found))
+    opt.found_inf, opt.grad_scale = found, None
+
+
+_ONE: dict = {}
+
+
+def _one(like: torch.Tensor) -> torch.Tensor:
+    _ONE[like.device] = torch.ones((), device=like.device)
+    return _ONE[like.device]
 
 
 class Schedule:

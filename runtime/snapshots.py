@@ -1,5 +1,6 @@
 """What the trainer keeps while it runs: weight copies (last finite, best), feature-map
-snapshots of chosen blocks for a fixed sample and per-block gradient norms, at bounded rates."""
+snapshots of chosen blocks for a fixed sample (with the attention maps of watched attention
+blocks) and per-block gradient norms, at bounded rates."""
 from __future__ import annotations
 
 import time
@@ -28,8 +29,15 @@ class WeightKeeper:
         torch._foreach_copy_(self.last, self._live())
 
     @torch.no_grad()
-    def restore(self) -> None:
-        torch._foreach_copy_(self._live(), self.last)
+    def restore(self, buffers_only: bool = False) -> None:
+        """Put the last kept copy back (``buffers_only``: the running statistics, not the weights)."""
+        if not buffers_only:
+            torch._foreach_copy_(self._live(), self.last)
+            return
+        params = {name for name, _ in self.module.named_parameters()}
+        pairs = [(self.state[k], v) for k, v in zip(self.keys, self.last) if k not in params]
+        if pairs:
+            torch._foreach_copy_([a for a, _ in pairs], [b for _, b in pairs])
 
     @torch.no_grad()
     def keep_best(self) -> None:
@@ -101,6 +109,35 @@ class FeatureSnapshots:
         if t.dim() == 2:
             return t[:1024, :1024]
         return t[: self.max_maps] if t.dim() > 2 else t[:4096]
+
+
+class AttentionSnapshots:
+    """The attention weights of the watched attention blocks for the feature snapshots' sample,
+    recorded during the same forward (so at the same bounded rate), as ``attention`` records."""
+
+    def __init__(self, compiled: CompiledModel, facts: dict):
+        """``facts``: :func:`runtime.attention.sample_facts` of the sample (tokens, label)."""
+        from .attention import recording_ids
+
+        self.compiled, self.facts = compiled, facts
+        self.ids = recording_ids(compiled)
+
+    def watched(self, node_ids) -> list[str]:
+        return [nid for nid in self.ids if nid in node_ids]
+
+    def recording(self, node_ids):
+        """Context manager: ``node_ids``' modules keep their weights during the forward inside."""
+        from .attention import recording
+
+        return recording(self.compiled, node_ids)
+
+    def read(self, node_ids) -> dict | None:
+        """The fields of an ``attention`` record (blocks, weights (heads, T, T), tokens, label, length),
+        or None when nothing was recorded (the snapshot was rate-limited)."""
+        from .attention import map_fields, read_weights
+
+        weights = read_weights(self.compiled, node_ids)
+        return map_fields(self.compiled, weights, self.facts) if weights else None
 
 
 class GradientNorms:

@@ -19,12 +19,13 @@ import torch
 from projects.project import Project, now_iso
 from projects.training import complete_training, training_problems
 
+from .attention import sample_facts
 from .compiler import CompileError, compile_graph
 from .devices import DeviceError, autocast_dtype, device_label, free_memory, is_out_of_memory, pick_device
 from .events import Event, RunControl, make_event
 from .metric_buffer import EpochTotals, MetricBuffer
 from .optim import Schedule
-from .snapshots import FeatureSnapshots, GradientNorms, WeightKeeper
+from .snapshots import AttentionSnapshots, FeatureSnapshots, GradientNorms, WeightKeeper
 from .data.augment import apply_augmentation
 from .tasks import TaskContext, TaskError, resolve_task, task_class
 from .weights import state_to_bytes
@@ -77,6 +78,7 @@ class Trainer:
         self.run_record = {"id": uuid.uuid4().hex[:8], "started": now_iso(), "status": "running",
                            "settings": settings, "epochs": [], "steps": []}
         self.keeper: WeightKeeper | None = None
+        self._restored = False  # weights already put back to the last finite ones
         self.best: dict[str, Any] = {}
         try:
             status, reason = self._run()
@@ -122,7 +124,9 @@ class Trainer:
         sample = data.val if len(data.val.x) else data.train
         self.snapshots = FeatureSnapshots(self.compiled, [self._stage(t) for t in
                                                           self.task.feeds(sample.x[:1], sample.y[:1])])
-        self.gradients = GradientNorms(self.compiled)
+        self.attention = AttentionSnapshots(self.compiled, sample_facts(
+            sample.x[0], sample.y[0] if len(sample.y) else None, data.classes, data.extras.get("vocabulary")))
+        self.gradients = GradientNorms(self.compiled, self.control.gradients_per_s)
         return self._loop(data, task_name, amp)
 
     def _load_data(self, task_cls):
@@ -314,11 +318,19 @@ class Trainer:
             return
         value = stats.get(bad, float("nan"))
         metric = self.task.spec.metric(bad) if bad else None
-        self.keeper.restore()
+        self._restored = True
+        if all(getattr(opt, "skips_non_finite", False) for opt in self.task.optimizers.values()):
+            # the optimizers skipped the non-finite steps on the device: the weights are those of
+            # the last finite step; only statistics a NaN forward touched (BatchNorm) go back
+            self.keeper.restore(buffers_only=True)
+            kept = "the weights of the last finite step were kept"
+        else:
+            self.keeper.restore()
+            kept = "the last finite weights were kept"
         lr = self.settings["optimizer"]["lr"]
         raise RunFailed(f"the {metric.label if metric else 'loss'} became {'NaN' if math.isnan(value) else 'infinite'} "
-                        f"at step {step if step is not None else '?'} (epoch {epoch}); the last finite weights were "
-                        f"kept: lower the learning rate (e.g. {lr / 10:g}) or turn on gradient clipping")
+                        f"at step {step if step is not None else '?'} (epoch {epoch}); {kept} and saved: lower the "
+                        f"learning rate (e.g. {lr / 10:g}) or turn on gradient clipping")
 
     def _track_best(self, epoch: int, record: dict, monitor: str) -> bool:
         key = monitor if monitor in record else (monitor[4:] if monitor[4:] in record else None)
@@ -345,9 +357,14 @@ class Trainer:
         if self.rank:
             return
         blocks = self.control.feature_blocks
-        maps = self.snapshots.take(blocks, force) if blocks else None
+        attending = self.attention.watched(blocks)
+        with self.attention.recording(attending):
+            maps = self.snapshots.take(blocks, force) if blocks else None
         if maps:
             self.emit("feature_maps", step=step, maps=maps, weights=self.snapshots.weights(blocks))
+        fields = self.attention.read(attending) if attending and maps is not None else None
+        if fields:
+            self.emit("attention", step=step, **fields)
         norms = self.gradients.take() if self.control.gradient_norms and not force else None
         if norms:
             self.emit("gradients", step=step, norms=norms)
@@ -367,7 +384,7 @@ class Trainer:
     def _finish(self, status: str, reason: str) -> TrainResult:
         weights = checkpoint = None
         if self.keeper is not None:
-            if status == "failed":
+            if status == "failed" and not self._restored:
                 self.keeper.restore()
             checkpoint = self.keeper.best_bytes()
             if self.settings["early_stopping"]["enabled"] and checkpoint and status == "finished" \

@@ -148,12 +148,29 @@ def test_nan_loss_stops_with_remedy_and_finite_weights(small_fashion, monkeypatc
         return loss * float("nan") if calls["n"] >= 4 else loss
 
     monkeypatch.setattr(ClassificationHead, "loss", classmethod(poisoned))
-    result = train(mlp(), {"epochs": 2, "batch_size": 64, "log_every": 3}, dataset=small_fashion)
+    from runtime.tasks.base import Task
+
+    real_update, before = Task.update, {}
+
+    def update(self, part, loss):
+        if calls["n"] == 4 and not before:  # the weights the 4th (NaN) step starts from
+            before.update({k: v.detach().clone() for k, v in self.ctx.compiled.module.state_dict().items()})
+        real_update(self, part, loss)
+
+    monkeypatch.setattr(Task, "update", update)
+    result = train(mlp(), {"epochs": 2, "batch_size": 64, "log_every": 5}, dataset=small_fashion)
     assert result.status == "failed"
     assert "NaN at step 4" in result.reason and "lower the learning rate" in result.reason
+    assert "the weights of the last finite step were kept" in result.reason
     from safetensors.torch import load
 
-    assert all(torch.isfinite(t).all() for t in load(result.weights).values())
+    weights = load(result.weights)
+    assert all(torch.isfinite(t).all() for t in weights.values())
+    # caught on the device at the step it appeared: exactly the weights after step 3, not those of the
+    # last read (step 0 here, the reads come every 5 steps)
+    for name, value in before.items():
+        if name in weights and value.is_floating_point():
+            torch.testing.assert_close(weights[name], value, rtol=0, atol=0)
 
 
 def test_out_of_memory_suggests_a_batch_size(small_fashion, monkeypatch):

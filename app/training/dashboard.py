@@ -1,6 +1,6 @@
 """The Training tab: run buttons, device choice, progress (epoch, step, samples/s, ETA), the device in
 use, a banner for edits made during a run, and the live views (curves, samples of a generative
-model, feature maps, evaluation, gradients, prediction). A view only: TrainingSession (session.py) feeds it."""
+model, feature maps, attention maps, evaluation, gradients, prediction). A view only: TrainingSession (session.py) feeds it."""
 from __future__ import annotations
 
 import time
@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QTabWidget, QToolButton,
                                QVBoxLayout, QWidget)
 
+from .attention_view import AttentionView, has_attention
 from .curves import CurvesView
 from .evaluation import EvaluationView
 from .feature_maps import FeatureMapView
@@ -84,6 +85,7 @@ class TrainingDashboard(QWidget):
         self.curves = CurvesView()
         self.samples = SamplesView()
         self.feature_maps = FeatureMapView()
+        self.attention = AttentionView()
         self.gradients = GradientView()
         self.evaluation = EvaluationView()
         self.prediction = PredictionView()
@@ -93,6 +95,8 @@ class TrainingDashboard(QWidget):
         self.tabs.addTab(self.samples, "Samples")
         self.tabs.setTabVisible(self.tabs.indexOf(self.samples), False)
         self.tabs.addTab(self.feature_maps, "Feature maps")
+        self.tabs.addTab(self.attention, "Attention")
+        self.tabs.setTabVisible(self.tabs.indexOf(self.attention), False)
         self.tabs.addTab(self.gradients, "Gradients")
         self.tabs.addTab(self.evaluation, "Evaluation")
         self.tabs.addTab(self.prediction, "Prediction")
@@ -110,7 +114,18 @@ class TrainingDashboard(QWidget):
         self.evaluation.set_project(project)
         self.prediction.set_project(project)
         self.samples.set_project(project)
+        self.attention.set_project(project)
+        self.set_attention(project.graph)
         self.set_task(project_task(project))
+
+    def set_attention(self, graph) -> None:
+        """A graph with an attention block shows the Attention tab."""
+        shown = has_attention(graph)
+        index = self.tabs.indexOf(self.attention)
+        if self.tabs.isTabVisible(index) != shown:
+            if not shown and self.tabs.currentIndex() == index:
+                self.tabs.setCurrentWidget(self.curves)
+            self.tabs.setTabVisible(index, shown)
 
     def set_task(self, task: str | None) -> None:
         """A GAN or VAE shows the Samples tab; the Prediction tab explains why it does not apply."""

@@ -9,6 +9,8 @@ import time
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from runtime.attention import attention_nodes
+
 from .dashboard import TrainingDashboard
 from .taskinfo import is_generative, project_task, spec_of_event, spec_of_task
 from .worker import TrainingWorker
@@ -16,6 +18,11 @@ from .worker import TrainingWorker
 TICK_MS = 50  # 20 refreshes a second at most
 SAMPLES_PER_S = 1.0  # sample grids and reconstructions (a generator pass each, taken from training)
 POINTS_PER_S = 4.0  # a 2-D GAN's points and decision map are cheap, and a student watches them move
+
+
+def attention_ids(graph) -> list[str]:
+    """The attention blocks a run watches (their maps travel with the feature snapshots)."""
+    return [nid for nid, _name in attention_nodes(graph)]
 
 
 def samples_rate(project) -> float:
@@ -73,6 +80,8 @@ class TrainingSession(QObject):
         a("pause", "&Pause", self.pause, None, "mdi6.pause", "Pause training after the current batch")
         a("resume", "&Resume", self.resume, None, "mdi6.play-pause", "Resume a paused run")
         a("stop", "&Stop", self.stop, "Shift+F5", "mdi6.stop", "Stop training and keep the weights trained so far")
+        a("compare_recurrent", "&Compare RNN / LSTM / GRU", self.compare_recurrent, None, "mdi6.compare-horizontal",
+          "Train this graph (or the standard long-dependency task) with a plain RNN, an LSTM and a GRU side by side")
 
     def _update_actions(self) -> None:
         acts, s = self.window.actions, self.state
@@ -103,10 +112,12 @@ class TrainingSession(QObject):
         d = self.dashboard
         self.run_project = self.doc.project
         watch = [d.feature_maps.current_id()] if d.feature_maps.current_id() else []
+        watch += attention_ids(self.doc.graph)  # their attention maps come with the feature snapshots
         self.worker = TrainingWorker(self.doc.project.copy(), self.overrides(), self.mode, watch, gradients=True,
                                      samples_per_s=samples_rate(self.doc.project))
         d.gradients.start_run(self.doc.graph)
         d.samples.start_run()
+        d.attention.start_run()
         d.curves.clear()
         d.curves.refresh()
         d.show_banner("")
@@ -156,9 +167,24 @@ class TrainingSession(QObject):
             self.dashboard.status.setText("Stopping after the current batch; the weights trained so far are kept…")
             self._update_actions()
 
+    def compare_recurrent(self):
+        """Open the RNN / LSTM / GRU comparison on a copy of the open project and start it."""
+        from .recurrent_compare_view import RecurrentCompareView
+
+        view = getattr(self, "compare_view", None)
+        if view is None:
+            view = self.compare_view = RecurrentCompareView(self.window)
+        if not view.running:
+            view.set_project(self.doc.project.copy())
+            view.start()
+        if view.isVisible():
+            view.raise_()  # already open behind the window
+        view.show()
+        return view
+
     def _watch(self, nid: str) -> None:
         if self.worker is not None and self.running:
-            self.worker.watch([nid])
+            self.worker.watch([nid, *attention_ids(self.run_project.graph if self.run_project else self.doc.graph)])
 
     def _device_changed(self) -> None:
         if self.running:
@@ -171,7 +197,7 @@ class TrainingSession(QObject):
             return
         events = self.worker.drain()
         d = self.dashboard
-        last_step = maps = samples = None
+        last_step = maps = samples = attention = None
         for e in events:
             kind = e["event"]
             if kind == "step":
@@ -187,6 +213,8 @@ class TrainingSession(QObject):
                 maps = e
             elif kind == "samples":
                 samples = e
+            elif kind == "attention":
+                attention = e
             elif kind == "gradients":
                 d.gradients.add(e)
             elif kind == "run_started":
@@ -213,6 +241,8 @@ class TrainingSession(QObject):
             d.feature_maps.show_maps(maps["maps"], maps.get("step"), maps.get("weights"))
         if samples is not None:
             d.samples.add(samples)
+        if attention is not None:
+            d.attention.add(attention)
         if d.gradients.dirty and d.gradients.isVisible():
             d.gradients.refresh()
         if d.curves.dirty and (d.curves.isVisible() or self.worker.result is not None):
@@ -286,6 +316,8 @@ class TrainingSession(QObject):
         task = project_task(self.doc.project)
         d.set_task(task)
         d.samples.set_task(task)
+        d.set_attention(self.doc.graph)
+        d.attention.set_blocks(dict(attention_nodes(self.doc.graph)))
         if not self.doc.project.history.get("runs"):
             d.curves.set_spec(spec_of_task(task))
 
@@ -346,5 +378,7 @@ def install(window) -> TrainingSession:
     menu = window.menuBar().addMenu("&Train")
     for key in ("train", "pause", "resume", "stop"):
         menu.addAction(window.actions[key])
+    menu.addSeparator()
+    menu.addAction(window.actions["compare_recurrent"])
     install_export_menu(window, session)
     return session

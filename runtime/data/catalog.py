@@ -61,6 +61,11 @@ SOURCES = {s.name: s for s in (
     Source("and", "AND (perceptron)", "classification", (2,), ["-1", "1"], "synthetic:load_logic",
            "The course's perceptron AND table, inputs and targets in {-1, 1}",
            defaults={"encoding": "signed", "targets": "classes"}),
+    Source("long-memory", "Remember the first step (long dependency)", "sequence_classification", (64, 1),
+           ["-1", "+1"], "memory:load_memory",
+           "Sequences of 64 steps whose class is the sign of the first step, the rest noise: the recurrent "
+           "block must carry one bit to the end (compare RNN, LSTM and GRU on it from the Train menu)",
+           defaults={"steps": 64, "samples": 4000, "noise": 1.0}),
     Source("gaussian-ring", "Ring of 8 Gaussians (2-D points)", "classification", (2,),
            [f"mode {i}" for i in range(1, 9)], "points:load_points",
            "2-D points from 8 Gaussians on a circle of radius 2 (std 0.02), the classic test of a "

@@ -19,7 +19,7 @@ from projects.parts import model_parts
 from projects.tasks import TASK_SPECS, TaskSpec, task_for_head
 
 from ..compiler import CompiledModel
-from ..optim import clip_gradients, make_optimizer
+from ..optim import clip_gradients, guard_non_finite, make_optimizer
 
 
 class TaskError(Exception):
@@ -103,6 +103,7 @@ class Task:
         fp16 = ctx.amp_dtype == torch.float16 and ctx.device.type == "cuda"
         self._fp16 = fp16
         self.scalers: dict[str, Any] = {}
+        self._found: dict[str, torch.Tensor] = {}  # per part: a step's gradients were not finite
         self.epoch_progress = 0.0  # epochs done, fractional; the loop sets it before each step
 
     # ---- data (before the task exists) -------------------------------------------------------------
@@ -148,8 +149,13 @@ class Task:
         if scaler is not None:
             scaler.step(opt)
             scaler.update()
-        else:
-            opt.step()
+            return
+        if getattr(opt, "skips_non_finite", False):
+            found = self._found.get(part)
+            if found is None:
+                found = self._found[part] = torch.zeros((), device=params[0].device)
+            guard_non_finite(opt, params, found)
+        opt.step()
 
     def autocast(self):
         if self.ctx.amp_dtype is None:
