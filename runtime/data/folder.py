@@ -12,7 +12,7 @@ from .base import Dataset, DatasetError
 from .fit import fit_images, image_target
 from .prep import apply_normalization, check_keys, image_dataset
 
-_GRAY_MODES = {"1", "L", "LA", "I", "I;16", "F", "P;L"}
+_GRAY_MODES = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "I;16N", "F", "P;L"}
 
 
 def image_suffixes() -> set[str]:
@@ -30,33 +30,72 @@ def scan_classes(root: Path) -> tuple[list[str], list[tuple[Path, str]]]:
     return classes, files
 
 
-def open_image(path: Path, channels: int) -> np.ndarray:
-    """(channels, h, w) uint8 from any image Pillow reads; 1 -> gray, otherwise RGB."""
+MAX_PIXELS = 50_000_000  # an 8000 x 6000 photo; larger headers are refused before decoding
+
+
+def read_image(path: Path):
+    """The opened Pillow image after checking its header: a file, readable, at most MAX_PIXELS
+    (a decompression bomb is refused before a single pixel is decoded). Close it when done."""
     from PIL import Image, UnidentifiedImageError
 
     if not Path(path).is_file():
         raise DatasetError(f"The image {path} does not exist: check the path.")
     try:
-        with Image.open(path) as img:
-            img = img.convert("L" if channels == 1 else "RGB")
-            array = np.asarray(img, dtype=np.uint8).copy()  # writable: torch refuses read-only arrays
+        img = Image.open(path)
+    except Image.DecompressionBombError:
+        raise DatasetError(f"The image {path} claims more pixels than NetCanvas reads ({MAX_PIXELS:,}): scale it "
+                           "down first.") from None
     except (OSError, UnidentifiedImageError, ValueError) as exc:
+        raise DatasetError(f"Cannot read the image {path} ({exc}): remove it or convert it to PNG.") from None
+    w, h = img.size
+    if w * h > MAX_PIXELS:
+        img.close()
+        raise DatasetError(f"The image {path} is {w}x{h} pixels, more than NetCanvas reads ({MAX_PIXELS:,}): scale "
+                           "it down first.")
+    return img
+
+
+def open_image(path: Path, channels: int) -> np.ndarray:
+    """(channels, h, w) uint8 from any image Pillow reads; 1 -> gray, otherwise RGB. 16-bit and
+    32-bit gray images are scaled from their full range (not clipped at 255), palette images go
+    through their palette."""
+    from PIL import Image
+
+    img = read_image(path)
+    try:
+        with img:
+            if img.mode.startswith("I") or img.mode == "F":
+                array = _wide_gray(img)
+                if channels != 1:
+                    array = np.repeat(array[..., None], 3, axis=2)
+            else:
+                img = img.convert("L" if channels == 1 else "RGB")
+                array = np.asarray(img, dtype=np.uint8).copy()  # writable: torch refuses read-only arrays
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise DatasetError(f"Cannot read the image {path} ({exc}): remove it or convert it to PNG.") from None
     return array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
 
 
-def _probe(files: list[Path]) -> tuple[int, tuple[int, int]]:
-    """Channels (1 if every image is gray, else 3) and the most common (H, W)."""
-    from PIL import Image
+def _wide_gray(img) -> np.ndarray:
+    """uint8 (h, w) from a gray image of 16-bit ("I;16"), 32-bit integer ("I") or float ("F")
+    pixels: integers scaled from 0..65535 (0..255 when no value exceeds it), floats from 0..1."""
+    values = np.asarray(img).astype(np.float64)
+    if img.mode == "F":
+        scaled = values * 255.0
+    elif img.mode.startswith("I;16") or values.max(initial=0) > 255:
+        scaled = values / 257.0  # 65535 -> 255
+    else:
+        scaled = values
+    return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
 
+
+def _probe(files: list[Path]) -> tuple[int, tuple[int, int]]:
+    """Channels (1 if every image is gray, else 3) and the most common (H, W), from the headers."""
     modes, sizes = set(), Counter()
     for f in files:
-        try:
-            with Image.open(f) as img:
-                modes.add(img.mode)
-                sizes[(img.height, img.width)] += 1
-        except OSError as exc:
-            raise DatasetError(f"Cannot read the image {f} ({exc}): remove it or convert it to PNG.") from None
+        with read_image(f) as img:
+            modes.add(img.mode)
+            sizes[(img.height, img.width)] += 1
     return (1 if modes <= _GRAY_MODES else 3), sizes.most_common(1)[0][0]
 
 
