@@ -8,7 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QFormLayout, QFrame, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget)
 
-from projects.training import SECTION_TASKS, TRAINING_SCHEMA, get_setting
+from projects.training import SECTION_TASKS, TRAINING_SCHEMA, clip_note, get_setting
 
 from . import commands
 from .editors import NotANumber, make_editor
@@ -148,7 +148,7 @@ class Inspector(QScrollArea):
             value = get_setting(self.doc.project.training, sec, param.name)
             row.show(param.default if value is None else value)
             self.rows[(sec, param.name)] = row
-        self.info.setText("")
+        self.info.setText(clip_note(self.doc.project.training, self.doc.graph))  # what "auto" does here
 
     # ---- edits ---------------------------------------------------------------------------------
     def _commit_param(self, row: _Row, value) -> None:
@@ -218,6 +218,7 @@ class Inspector(QScrollArea):
         else:
             for (sec, name), row in self.rows.items():
                 row.editor.set_value(get_setting(self.doc.project.training, sec, name))
+            self.info.setText(clip_note(self.doc.project.training, self.doc.graph))
 
     def _refresh_info(self) -> None:
         state = self.doc.graph.states.get(self.node_id)

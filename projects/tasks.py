@@ -47,6 +47,7 @@ class TaskSpec:
     sections: tuple[str, ...] = ()
     plots: tuple[str, str] = ("Loss", "Accuracy")
     generative: bool = False
+    traced: bool = False  # its samples events carry a ``trace`` of rows the command line prints
 
     @property
     def monitors(self) -> tuple[str, ...]:
@@ -87,6 +88,12 @@ TASK_SPECS: dict[str, TaskSpec] = {t.name: t for t in (
               Metric("kl", "KL", "kl", plot=1)),
              heads=("vae",), sections=("vae",), plots=("Loss (negative ELBO per image)", "Reconstruction and KL"),
              generative=True),
+    TaskSpec("perceptron", "Perceptron rule", "One sign unit learns two classes one sample at a time: w <- w + "
+             "eta (d - y) e, until an epoch changes nothing (Practical Exercises 01)",
+             (Metric("mistakes", "mistakes (weight updates)", "wrong", goal="", percent=True),
+              Metric("accuracy", "accuracy", "acc", goal="", percent=True, plot=1)),
+             parts=(), sections=("perceptron",), plots=("Mistakes: samples that changed the weights", "Accuracy"),
+             traced=True),
 )}
 
 TASK_NAMES: tuple[str, ...] = tuple(TASK_SPECS)

@@ -47,7 +47,8 @@ TRAINING_SCHEMA: tuple[tuple[str | None, Param], ...] = (
     ("schedule", Param("step_size", "int", 5, "Step schedule: epochs between decays", min=1, max=100000,
                        label="step every")),
     ("schedule", Param("gamma", "float", 0.1, "Step schedule: factor applied at each decay", min=1e-6, max=1.0)),
-    ("clip", Param("mode", "choice", "none", "Gradient clipping", choices=("none", "norm", "value"),
+    ("clip", Param("mode", "choice", "auto", "Gradient clipping (auto: by norm when the graph has a recurrent "
+                   "block, RNN, LSTM or GRU, else none)", choices=("auto", "none", "norm", "value"),
                    label="clip gradients")),
     ("clip", Param("value", "float", 1.0, "Largest gradient norm (or value) allowed", min=1e-6, max=1e6,
                    label="clip at")),
@@ -78,6 +79,17 @@ TRAINING_SCHEMA: tuple[tuple[str | None, Param], ...] = (
                   label="KL annealing")),
     ("vae", Param("kl_warmup_epochs", "int", 10, "Epochs the KL weight takes to rise from 0 to beta", min=1,
                   max=100000, label="KL warm-up epochs")),
+    ("perceptron", Param("eta", "float", 0.1, "Learning step eta of the perceptron rule w <- w + eta (d - y) e",
+                         min=1e-6, max=100.0, label="eta (learning step)")),
+    ("perceptron", Param("w1", "float", -0.2, "Starting weight of input e1 (the course: -0.2)", min=-1e6, max=1e6,
+                         label="initial w1")),
+    ("perceptron", Param("w2", "float", 0.1, "Starting weight of input e2 (the course: +0.1)", min=-1e6, max=1e6,
+                         label="initial w2")),
+    ("perceptron", Param("b", "float", -0.2, "Starting bias (threshold) b (the course: -0.2)", min=-1e6, max=1e6,
+                         label="initial b")),
+    ("perceptron", Param("order", "choice", "fixed", "Order of the samples in each epoch: fixed (the table's) or "
+                         "shuffled (a new order each epoch, from the seed)", choices=("fixed", "shuffled"),
+                         label="sample order")),
 )
 
 
@@ -122,6 +134,34 @@ def complete_training(settings: dict | None) -> dict[str, Any]:
         if isinstance(src, dict) and p.name in src:
             src[p.name] = p.coerce(src[p.name])
     return out
+
+
+def has_recurrent_block(graph) -> bool:
+    """Whether ``graph`` has an RNN, LSTM or GRU block (whose gradients can explode over long spans)."""
+    return any(getattr(node.block, "category", None) == "Recurrent" for node in graph.nodes.values())
+
+
+def effective_clip(settings: dict, graph) -> dict[str, Any]:
+    """The clip section a run of ``graph`` uses (``settings`` completed): "auto" (the default) clips
+    the gradient norm at ``value`` for a graph with a recurrent block and not at all otherwise; an
+    explicit mode, "none" included, is kept as it is."""
+    given = settings.get("clip")
+    clip = {"mode": "auto", "value": 1.0, **(given if isinstance(given, dict) else {})}
+    if clip["mode"] == "auto":
+        clip["mode"] = "norm" if has_recurrent_block(graph) else "none"
+        clip["chosen"] = "auto"  # the run record shows it was the default, not the user's choice
+    return clip
+
+
+def clip_note(settings: dict, graph) -> str:
+    """What "auto" gradient clipping does for ``graph`` (for the editor), or "" for an explicit mode."""
+    clip = effective_clip(complete_training(settings), graph)
+    if clip.get("chosen") != "auto":
+        return ""
+    if clip["mode"] == "norm":
+        return (f"Gradient clipping (auto): by norm at {clip['value']:g}, because the graph has a recurrent block; "
+                "choose none to turn it off")
+    return "Gradient clipping (auto): off, because the graph has no recurrent block (RNN, LSTM or GRU)"
 
 
 def training_problems(settings: dict) -> list[str]:

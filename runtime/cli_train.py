@@ -112,7 +112,7 @@ def train_and_save(project, overrides: dict, args, rank: int = 0, world: int = 1
     control = RunControl()
     sinks = []
     if rank == 0 and not args.quiet:
-        sinks.append(ProgressPrinter(sys.stderr))
+        sinks.append(ProgressPrinter(sys.stderr, control=control))
     log = JsonLogSink(args.log_json) if args.log_json and rank == 0 else None
     if log:
         sinks.append(log)
@@ -256,6 +256,11 @@ def report_text(report: dict) -> str:
             lines.append(f"{c:<{width}}  " + " ".join(f"{v:>{cells}}" for v in row))
     else:
         lines[-1] += "   " + "   ".join(f"{k} {report[k]:.4f}" for k in ("mae", "mse", "r2") if k in report)
+        if "sign_accuracy" in report:
+            lines[-1] += f"   sign accuracy {report['sign_accuracy']:.2%}"
+        from .forecast import baselines_text
+
+        lines += baselines_text(report)
     return "\n".join(lines)
 
 

@@ -71,7 +71,8 @@ def evaluate_project(project: Project, split: str = "test", data: str | None = N
 def supervised_report(project: Project, split: str = "test", data: str | None = None, best: bool = False,
                       wrong_examples: int = 16) -> dict[str, Any]:
     """Test metrics of a classifier or regressor: loss, accuracy, confusion matrix, per-class scores
-    and the most confidently wrong samples; or MAE, MSE and R2."""
+    and the most confidently wrong samples; or MAE, MSE and R2 (and, for -1/+1 targets, the sign
+    accuracy: the share of outputs with their target's sign)."""
     from . import metrics
     from .data import DatasetError, load_dataset
     from .datasel import dataset_from_argument
@@ -110,6 +111,14 @@ def supervised_report(project: Project, split: str = "test", data: str | None = 
         target = part.y.float().reshape(out.shape) if part.y.numel() == out.numel() else part.y.float()
         report.update(loss=float(head.loss(params, [out], target)), mae=metrics.mae(out, target),
                       mse=metrics.mse(out, target), r2=metrics.r2(out, target))
+        sign = metrics.sign_agreement(out, target)
+        if sign is not None:  # -1/+1 targets (a perceptron's, XOR's): the share with the right sign
+            report["sign_accuracy"] = sign
+        if ds.task == "forecasting":  # the forecasts that need no learning, on the same windows
+            from .forecast import forecast_baselines, season_of
+
+            report.update(horizon=ds.extras.get("horizon"), baselines=forecast_baselines(
+                part.x, target, ds.extras.get("target_feature", 0), *season_of(settings)))
     return report
 
 

@@ -220,3 +220,73 @@ class MetricAccumulator:
 def _acc_dtype(device: torch.device) -> torch.dtype:
     """float64 for accumulation, except where the device lacks it (Apple MPS)."""
     return torch.float32 if device.type == "mps" else torch.float64
+
+
+def sign_agreement(output: torch.Tensor, target: torch.Tensor) -> float | None:
+    """Share of outputs whose sign is their target's, when every target is -1 or +1 (a perceptron's or
+    XOR's targets; sign(0) counts as -1, as the course's sign function); None for other targets."""
+    y = target.double().reshape(output.shape)
+    if not y.numel() or not bool(((y == 1) | (y == -1)).all()):
+        return None
+    return ((output.reshape(y.shape) > 0) == (y > 0)).double().mean().item()
+
+
+def parse_confusion_matrix(text: str) -> tuple[list[str], list[list[int]]]:
+    """Class names and counts from a typed or pasted confusion matrix: one line per true class, its
+    name then one count per predicted class, separated by tabs, commas, semicolons or spaces. Lines
+    without a number (a header) are skipped; a row without a name is called "class N". Raises
+    ValueError with one sentence when the counts are not whole numbers or the matrix is not square."""
+    import re
+
+    names: list[str] = []
+    rows: list[list[int]] = []
+    for line in text.splitlines():
+        cells = [c.strip() for c in (line.split("\t") if "\t" in line else re.split(r"[,;]" if re.search(r"[,;]", line)
+                                                                                       else r"\s+", line))]
+        cells = [c for c in cells if c]
+        numeric = [_count_or_none(c) is not None for c in cells]
+        if not any(numeric):
+            continue
+        first = numeric.index(True)
+        if not all(numeric[first:]):
+            bad = cells[first + numeric[first:].index(False)]
+            raise ValueError(f"Row {len(rows) + 1} has '{bad}' among its counts: after the class name, give only "
+                             "whole numbers.")
+        counts = [_count_or_none(c) for c in cells[first:]]
+        wrong = next((c for c, v in zip(cells[first:], counts) if v < 0 or v != int(v)), None)
+        if wrong is not None:
+            raise ValueError(f"Row {len(rows) + 1} has the count '{wrong}': counts are whole numbers of samples, "
+                             "0 or more.")
+        names.append(" ".join(cells[:first]) or f"class {len(rows) + 1}")
+        rows.append([int(v) for v in counts])
+    if not rows:
+        raise ValueError("Type or paste one row per true class: its name, then how many of its samples were "
+                         "predicted as each class.")
+    k = len(rows)
+    uneven = next((i for i, r in enumerate(rows) if len(r) != len(rows[0])), None)
+    if uneven is not None:
+        raise ValueError(f"Row {uneven + 1} has {_counted(len(rows[uneven]), 'count')} but row 1 has "
+                         f"{len(rows[0])}: every row needs one count per class.")
+    if len(rows[0]) != k or k < 2:
+        raise ValueError(f"{_counted(k, 'row')} of {_counted(len(rows[0]), 'count')} is not a confusion matrix: it "
+                         "needs one row and one column per class (at least two classes), rows the true class and "
+                         "columns the predicted one.")
+    return names, rows
+
+
+def _counted(n: int, what: str) -> str:
+    return f"{n} {what}{'s' if n != 1 else ''}"
+
+
+def _count_or_none(cell: str) -> float | None:
+    try:
+        value = float(cell)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def confusion_report(counts: list[list[int]], classes: list[str] | None = None) -> dict:
+    """``classification_report`` of a confusion matrix given as counts (rows: true class, columns:
+    predicted): accuracy, per-class and macro precision / recall / F1."""
+    return classification_report(torch.tensor(counts, dtype=torch.long), classes)

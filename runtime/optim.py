@@ -97,6 +97,8 @@ class Schedule:
 
 
 def clip_gradients(params, settings: dict) -> None:
+    """Clip by norm or by value as the run's clip section says (its "auto" mode is resolved
+    before a run by projects.training.effective_clip, which knows the graph)."""
     clip = settings["clip"]
     if clip["mode"] == "norm":
         torch.nn.utils.clip_grad_norm_(params, clip["value"], foreach=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from projects.tasks import Metric
+from projects.tasks import TASK_SPECS, Metric
 
 from .events import Event
 
@@ -21,8 +21,10 @@ def _clock(seconds: float | None) -> str:
 
 
 class ProgressPrinter:
-    def __init__(self, stream, plain_every_s: float = 10.0, width: int = 24):
+    def __init__(self, stream, plain_every_s: float = 10.0, width: int = 24, control=None):
         self.stream = stream
+        self.control = control  # given: a traced task's samples are asked for, and their rows printed
+        self.traced = 0  # trace rows printed so far
         self.tty = hasattr(stream, "isatty") and stream.isatty()
         self.plain_every_s = plain_every_s
         self.width = width
@@ -37,6 +39,9 @@ class ProgressPrinter:
             self.epochs = e["epochs"]
             if e.get("metrics"):
                 self.metrics = [Metric(**m) for m in e["metrics"]]
+            spec = TASK_SPECS.get(e.get("task") or "")
+            if self.control is not None and spec is not None and spec.traced:
+                self.control.watch_samples(True, 1e6)  # every logged step: the rows come in order
             self._line(f"training on {e['device']} ({e['precision']}): {e['train_samples']:,} samples of "
                        f"'{e['dataset']}', {e['epochs']} epochs x {e['steps_per_epoch']} steps of {e['batch_size']}, "
                        f"{e['params']:,} parameters")
@@ -49,10 +54,22 @@ class ProgressPrinter:
                 parts.append(val)
             parts.append(f"{_clock(e['elapsed_s'])} elapsed")
             self._line("  ".join(parts))
+        elif kind == "samples" and e.get("trace") is not None:
+            self._trace(e["trace"])
         elif kind in ("paused", "resumed"):
             self._line(kind)
         elif kind == "checkpoint":
             pass
+
+    def _trace(self, rows: list[dict]) -> None:
+        """The trace rows not printed yet (a perceptron's presentations: sample, s, y, d - y, new weights)."""
+        for t in rows[self.traced:]:
+            e = ", ".join(f"{v:g}" for v in t["e"])
+            w = ", ".join(f"w{i + 1} {v:g}" for i, v in enumerate(t["w"]))
+            change = f"d - y = {t['error']:g} -> {w}, b {t['b']:g}" if t["changed"] else "y = d, no change"
+            self._line(f"  epoch {t['epoch']} sample {t['sample']}: e = ({e}) d = {t['d']:g}  s = {t['s']:g}  "
+                       f"y = {t['y']:g}  {change}")
+        self.traced = max(self.traced, len(rows))
 
     def _values(self, e: Event, prefix: str = "") -> str:
         """The metrics present in record ``e`` ("loss 0.1234  acc 95.00%"; val_ ones with ``prefix``)."""

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable
 import torch
 
 from projects.project import Project, now_iso
-from projects.training import complete_training, training_problems
+from projects.training import complete_training, effective_clip, training_problems
 
 from .attention import sample_facts
 from .compiler import CompileError, compile_graph
@@ -74,6 +74,7 @@ class Trainer:
                 settings.setdefault(key, {}).update(value)
             else:
                 settings[key] = value
+        settings["clip"] = effective_clip(settings, self.project.graph)  # "auto": by norm for recurrent graphs
         self.settings = settings
         self.run_record = {"id": uuid.uuid4().hex[:8], "started": now_iso(), "status": "running",
                            "settings": settings, "epochs": [], "steps": []}
@@ -248,6 +249,9 @@ class Trainer:
                 self.emit("validation", epoch=epoch, **val)
             self.emit("epoch", **epoch_record)
             self._maybe_snapshot(self.global_step, force=True)
+            ended = task.verdict(epoch == s["epochs"])  # a task may end the run (a perceptron that converged)
+            if ended:
+                return "finished", ended
             if self.monitor is None:
                 continue
             improved = self._track_best(epoch, {**epoch_record, **val}, self.monitor)

@@ -30,7 +30,7 @@ def test_catalog_is_cheap_and_complete():
     code = ("import sys, runtime.data as d; infos = d.list_datasets(); "
             "print(len(infos), 'torch' in sys.modules, 'numpy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["16", "False", "False"]
+    assert out.stdout.split() == ["17", "False", "False"]
     names = {i.name: i for i in list_datasets()}
     assert names["fashion-mnist-small"].available
     assert names["image-folder"].needs_path and "path" in names["csv"].defaults

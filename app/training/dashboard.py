@@ -13,6 +13,7 @@ from .attention_view import AttentionView, has_attention
 from .curves import CurvesView
 from .evaluation import EvaluationView
 from .feature_maps import FeatureMapView
+from .perceptron_view import PerceptronView
 from .gradients import GradientView
 from .prediction import PredictionView
 from .samples import SamplesView
@@ -84,6 +85,7 @@ class TrainingDashboard(QWidget):
         self.status.setWordWrap(True)
         self.curves = CurvesView()
         self.samples = SamplesView()
+        self.perceptron = PerceptronView()
         self.feature_maps = FeatureMapView()
         self.attention = AttentionView()
         self.gradients = GradientView()
@@ -94,6 +96,8 @@ class TrainingDashboard(QWidget):
         self.tabs.addTab(self.curves, "Curves")
         self.tabs.addTab(self.samples, "Samples")
         self.tabs.setTabVisible(self.tabs.indexOf(self.samples), False)
+        self.tabs.addTab(self.perceptron, "Perceptron")
+        self.tabs.setTabVisible(self.tabs.indexOf(self.perceptron), False)
         self.tabs.addTab(self.feature_maps, "Feature maps")
         self.tabs.addTab(self.attention, "Attention")
         self.tabs.setTabVisible(self.tabs.indexOf(self.attention), False)
@@ -114,6 +118,7 @@ class TrainingDashboard(QWidget):
         self.evaluation.set_project(project)
         self.prediction.set_project(project)
         self.samples.set_project(project)
+        self.perceptron.set_project(project)
         self.attention.set_project(project)
         self.set_attention(project.graph)
         self.set_task(project_task(project))
@@ -136,6 +141,12 @@ class TrainingDashboard(QWidget):
                 self.tabs.setCurrentWidget(self.curves)
             self.tabs.setTabVisible(index, generative)
         self.prediction.set_generative(generative)
+        shown = task == "perceptron"  # the rule stepped by hand, and a run's trace
+        index = self.tabs.indexOf(self.perceptron)
+        if self.tabs.isTabVisible(index) != shown:
+            if not shown and self.tabs.currentIndex() == index:
+                self.tabs.setCurrentWidget(self.curves)
+            self.tabs.setTabVisible(index, shown)
 
     def device_choice(self) -> str:
         return self.device.currentData()

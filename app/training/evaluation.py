@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QPushButton, QSta
                                QVBoxLayout, QWidget)
 
 from ..theme import icon, is_dark
+from .confusion_calculator import ConfusionCalculator
+from .forecast_view import ForecastView
 from .generative_report import GenerativeReport
 from .pictures import to_qimage  # noqa: F401 - prediction.py imports it from here
 from .report_widgets import read_only_table, scrolling_grid
@@ -40,6 +42,10 @@ def evaluate_in_background(project, best: bool, done) -> threading.Thread:
                 from .explore_jobs import unusual_images
 
                 report["unusual_images"] = unusual_images(project, report, best)
+            elif "baselines" in report:  # a forecast: the test series and the forecasts, for the plot
+                from runtime.forecast import forecast_stretch
+
+                report["forecast"] = forecast_stretch(project, best)
             elif report.get("task") != "gan":
                 report["wrong_images"] = _wrong_images(project, report.get("most_confident_wrong") or [])
             done(report)
@@ -87,10 +93,15 @@ class EvaluationView(QWidget):
         self.best = QCheckBox("Best checkpoint")
         self.status = QLabel("Train, then evaluate the model on test images it has never seen")
         self.status.setWordWrap(True)
+        self.calculator_button = QPushButton(icon("mdi6.calculator-variant-outline"), "Confusion-matrix calculator")
+        self.calculator_button.setCheckable(True)
+        self.calculator_button.setToolTip("Type or paste any confusion matrix and read its accuracy, precision, "
+                                          "recall and F1 (the course's Exercise 02)")
         top = QHBoxLayout()
         top.addWidget(self.button)
         top.addWidget(self.best)
         top.addWidget(self.status, 1)
+        top.addWidget(self.calculator_button)
         self.heat = pg.PlotWidget(background="#1e1f22" if is_dark() else "#ffffff")
         self.heat.setMenuEnabled(False)
         self.heat.setMouseEnabled(False, False)
@@ -117,12 +128,26 @@ class EvaluationView(QWidget):
         self.pages = QStackedWidget()
         self.pages.addWidget(classifier)
         self.pages.addWidget(self.generative)
+        self.forecast = ForecastView()
+        self.pages.addWidget(self.forecast)
+        self.calculator = ConfusionCalculator()
+        self.pages.addWidget(self.calculator)
+        self._report_page = 0  # the page the calculator button returns to
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(top)
         lay.addWidget(self.pages, 1)
         self.button.clicked.connect(lambda: self.evaluate())
+        self.calculator_button.toggled.connect(self.show_calculator)
         self._arrived.connect(self._show)
+
+    def show_calculator(self, on: bool = True) -> None:
+        """The confusion-matrix calculator in place of the report (and back)."""
+        if on and self.pages.currentWidget() is not self.calculator:
+            self._report_page = self.pages.currentIndex()
+        self.pages.setCurrentWidget(self.calculator if on else self.pages.widget(self._report_page))
+        if self.calculator_button.isChecked() != on:
+            self.calculator_button.setChecked(on)
 
     def set_project(self, project) -> None:
         """The open project: another one's report is cleared (a view never shows a previous project)."""
@@ -137,6 +162,7 @@ class EvaluationView(QWidget):
         self.button.setEnabled(bool(project is not None and project.weights))
 
     def clear(self) -> None:
+        self.calculator_button.setChecked(False)
         self.report = None
         self.status.setText("Train, then evaluate the model on test images it has never seen")
         self.heat_item.clear()
@@ -146,6 +172,7 @@ class EvaluationView(QWidget):
         self.table.setRowCount(0)
         self._wrong([], [])
         self.generative.clear()
+        self.forecast.clear()
         self.pages.setCurrentIndex(0)
 
     @property
@@ -172,6 +199,7 @@ class EvaluationView(QWidget):
             self.finished.emit(report)
             return
         self.report = report
+        self.show_calculator(False)
         if report.get("task") in ("gan", "vae"):
             self.pages.setCurrentWidget(self.generative)
             self.status.setText(self.generative.show_report(report))
@@ -179,8 +207,14 @@ class EvaluationView(QWidget):
             return
         self.pages.setCurrentIndex(0)
         if "confusion_matrix" not in report:
-            self.status.setText(f"{report['samples']:,} test samples of '{report['dataset']}': loss "
-                                f"{report['loss']:.4f}, MAE {report['mae']:.4f}, R² {report['r2']:.3f}")
+            sign = report.get("sign_accuracy")
+            self.status.setText(f"{report['samples']:,} test samples of '{report['dataset']}': "
+                                + (f"sign accuracy {sign:.2%} (outputs with their -1/+1 target's sign), "
+                                   if sign is not None else "")
+                                + f"loss {report['loss']:.4f}, MAE {report['mae']:.4f}, R² {report['r2']:.3f}")
+            if report.get("forecast") is not None:
+                self.pages.setCurrentWidget(self.forecast)
+                self.forecast.show_report(report)
             self.finished.emit(report)
             return
         m = report["macro"]

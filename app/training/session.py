@@ -18,6 +18,7 @@ from .worker import TrainingWorker
 TICK_MS = 50  # 20 refreshes a second at most
 SAMPLES_PER_S = 1.0  # sample grids and reconstructions (a generator pass each, taken from training)
 POINTS_PER_S = 4.0  # a 2-D GAN's points and decision map are cheap, and a student watches them move
+PERCEPTRON_PER_S = 10.0  # a perceptron's trace is a few numbers per sample
 
 
 def attention_ids(graph) -> list[str]:
@@ -26,7 +27,9 @@ def attention_ids(graph) -> list[str]:
 
 
 def samples_rate(project) -> float:
-    """How often a run of ``project`` sends samples events (0: not a generative task)."""
+    """How often a run of ``project`` sends samples events (0: neither a generative nor a perceptron task)."""
+    if project_task(project) == "perceptron":
+        return PERCEPTRON_PER_S
     if not is_generative(project_task(project)):
         return 0.0
     from projects.parts import model_parts
@@ -90,6 +93,7 @@ class TrainingSession(QObject):
         acts["resume"].setEnabled(s == "paused")
         acts["stop"].setEnabled(s in ("running", "paused"))
         self.dashboard.samples.set_run_state(s)
+        self.dashboard.perceptron.set_run_state(s)
 
     @property
     def running(self) -> bool:
@@ -117,6 +121,7 @@ class TrainingSession(QObject):
                                      samples_per_s=samples_rate(self.doc.project))
         d.gradients.start_run(self.doc.graph)
         d.samples.start_run()
+        d.perceptron.start_run()
         d.attention.start_run()
         d.curves.clear()
         d.curves.refresh()
@@ -240,7 +245,7 @@ class TrainingSession(QObject):
         if maps is not None:
             d.feature_maps.show_maps(maps["maps"], maps.get("step"), maps.get("weights"))
         if samples is not None:
-            d.samples.add(samples)
+            (d.perceptron if samples.get("view") == "perceptron" else d.samples).add(samples)
         if attention is not None:
             d.attention.add(attention)
         if d.gradients.dirty and d.gradients.isVisible():
@@ -316,6 +321,7 @@ class TrainingSession(QObject):
         task = project_task(self.doc.project)
         d.set_task(task)
         d.samples.set_task(task)
+        d.perceptron.set_project(self.doc.project)  # its settings may have changed
         d.set_attention(self.doc.graph)
         d.attention.set_blocks(dict(attention_nodes(self.doc.graph)))
         if not self.doc.project.history.get("runs"):

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from .base import Dataset, DatasetError, DatasetInfo
 from .download import cache_root
-from .remotes import (BUNDLE_DIR, CIFAR10, CIFAR10_CLASSES, FASHION, FASHION_CLASSES, MNIST,
-                      MNIST_CLASSES, download_size, has_idx, local_folder)
+from .remotes import (BUNDLE_DIR, CIFAR10, CIFAR10_CLASSES, FASHION, FASHION_CLASSES, GLOSSES_CLASSES,
+                      GLOSSES_FILE, MNIST, MNIST_CLASSES, download_size, has_idx, local_folder)
 
 DEFAULT_DATASET = "fashion-mnist-small"
 _SERIES = {"length": 2000, "period": 50, "noise": 0.05, "window": 32, "horizon": 1}
@@ -51,6 +51,11 @@ SOURCES = {s.name: s for s in (
     Source("text-lines", "Labelled text lines", "sequence_classification", (), None,
            "text:load_text_lines", "Lines of 'label<TAB>text', tokenized into words or characters",
            True, {"path": "", "max_length": 64, "level": "word", "test_fraction": 0.2}),
+    Source("wordnet-glosses", "WordNet noun definitions (bundled text)", "sequence_classification", (),
+           GLOSSES_CLASSES, "text:load_bundled_glosses",
+           "6,000 one-line definitions of nouns from WordNet 3.0 to sort into 6 categories (animal, artifact, "
+           "food, location, person, plant), shipped with NetCanvas; works offline",
+           defaults={"max_length": 32, "level": "word", "test_fraction": 0.2}),
     Source("sine", "Sine wave", "forecasting", (32, 1), None, "series:load_wave",
            "A noisy sine wave to forecast one step ahead", defaults=dict(_SERIES)),
     Source("sawtooth", "Sawtooth wave", "forecasting", (32, 1), None, "series:load_wave",
@@ -89,6 +94,9 @@ def _availability(source: Source) -> tuple[bool, str]:
     if source.name == DEFAULT_DATASET:
         ok = has_idx(BUNDLE_DIR)
         return ok, source.note if ok else f"Missing from {BUNDLE_DIR}: reinstall NetCanvas"
+    if source.name == "wordnet-glosses":
+        ok = GLOSSES_FILE.is_file()
+        return ok, source.note if ok else f"Missing: {GLOSSES_FILE}; reinstall NetCanvas"
     remote = {"fashion-mnist": FASHION, "mnist": MNIST, "cifar10": CIFAR10}.get(source.name)
     if remote is None:
         return True, source.note

@@ -10,6 +10,8 @@ from .download import Remote, RemoteFile, cache_root
 
 REPO = Path(__file__).resolve().parents[2]
 BUNDLE_DIR = REPO / "resources" / "datasets" / "fashion-mnist-small"
+GLOSSES_FILE = REPO / "resources" / "datasets" / "wordnet-glosses" / "glosses.tsv"
+GLOSSES_CLASSES = ["animal", "artifact", "food", "location", "person", "plant"]
 DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
 
 FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",

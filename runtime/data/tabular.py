@@ -166,7 +166,7 @@ def load_timeseries(settings: dict, input_shape=None, progress=None) -> Dataset:
     """Windows of numeric columns (``column``: one or a list) predicting ``target`` ahead."""
     from .series import windowed_dataset
 
-    check_keys(settings, {"column", "target", "window", "horizon"})
+    check_keys(settings, {"column", "target", "window", "horizon", "season"})  # season: for the seasonal-naive baseline
     path = _path(settings)
     names, table = read_table(path)
     check_filled(table, names, path)

@@ -70,6 +70,24 @@ def load_text_lines(settings: dict, input_shape=None, progress=None) -> Dataset:
     from .tabular import _path
 
     path = _path(settings)
+    return text_dataset(path, settings, input_shape, "text-lines", path.name, f"labelled lines in {path}")
+
+
+def load_bundled_glosses(settings: dict, input_shape=None, progress=None) -> Dataset:
+    """The WordNet noun definitions shipped in resources/ (6 categories, 1,000 lines each)."""
+    from .remotes import GLOSSES_FILE
+
+    check_keys(settings, {"max_length", "level", "vocabulary"})
+    if not GLOSSES_FILE.is_file():
+        raise DatasetError(f"The bundled corpus is missing: {GLOSSES_FILE} does not exist; reinstall NetCanvas "
+                           "or run resources/datasets/wordnet-glosses/make_corpus.py.")
+    return text_dataset(GLOSSES_FILE, settings, input_shape, "wordnet-glosses", "WordNet noun definitions",
+                        "WordNet 3.0 noun definitions bundled with NetCanvas (Princeton University, WordNet "
+                        "licence)")
+
+
+def text_dataset(path: Path, settings: dict, input_shape, name: str, title: str, source: str) -> Dataset:
+    """Token-id splits of the labelled lines in ``path`` (vocabulary from the training split)."""
     level = settings.get("level", "word")
     if level not in ("word", "char"):
         raise DatasetError(f"Dataset setting 'level' must be 'word' or 'char', not {level!r}: fix it "
@@ -84,10 +102,10 @@ def load_text_lines(settings: dict, input_shape=None, progress=None) -> Dataset:
                              number(settings, "vocabulary", 20000, lo=3, integer=True))
     splits = [Split(encode_text(list(a), vocab, max_length, level), torch.from_numpy(b))
               for a, b in (tr, va, te)]
-    return Dataset(name="text-lines", title=path.name, task="sequence_classification",
+    return Dataset(name=name, title=title, task="sequence_classification",
                    input_shape=(max_length,), classes=classes, train=splits[0], val=splits[1],
                    test=splits[2], normalization=None,
-                   source=f"labelled lines in {path} ({len(texts)} lines, {level} tokens)",
+                   source=f"{source} ({len(texts)} lines, {level} tokens)",
                    extras={"vocabulary": vocab, "level": level, "max_length": max_length})
 
 
@@ -99,6 +117,6 @@ def _max_length(settings: dict, input_shape) -> int:
     shape = tuple(int(v) for v in input_shape)
     if len(shape) != 1 or (explicit is not None and explicit != shape[0]):
         have = (explicit or (shape[0] if len(shape) == 1 else 64),)
-        raise shape_mismatch("token sequences", "text-lines", have, shape,
+        raise shape_mismatch("token sequences", settings.get("name", "text-lines"), have, shape,
                              f"use a token input of {have[0]} steps")
     return shape[0]

@@ -7,6 +7,7 @@ from .base import (Task, TaskContext, TaskError, average_gradients, in_eval_mode
 from .supervised import SupervisedTask  # noqa: F401  (registers)
 from .gan import GANTask  # noqa: F401
 from .vae import VAETask  # noqa: F401
+from .perceptron import PerceptronTask  # noqa: F401
 
 
 def make_task(ctx: TaskContext, task: str) -> Task:
@@ -14,5 +15,5 @@ def make_task(ctx: TaskContext, task: str) -> Task:
     return task_class(task)(ctx, task)
 
 
-__all__ = ["GANTask", "SupervisedTask", "Task", "TaskContext", "TaskError", "VAETask", "average_gradients",
-           "in_eval_mode", "make_task", "registered_tasks", "resolve_task", "task_class"]
+__all__ = ["GANTask", "PerceptronTask", "SupervisedTask", "Task", "TaskContext", "TaskError", "VAETask",
+           "average_gradients", "in_eval_mode", "make_task", "registered_tasks", "resolve_task", "task_class"]

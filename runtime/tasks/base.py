@@ -202,6 +202,11 @@ class Task:
         """Extra facts for the run's history (what prediction and evaluation need later)."""
         return {}
 
+    def verdict(self, last_epoch: bool) -> str | None:
+        """After each epoch: a sentence ends the run (finished) with it as the reason, e.g. a perceptron
+        whose last epoch changed nothing; ``last_epoch``: the epoch limit is reached. None: go on."""
+        return None
+
     # ---- after training (class methods: no run needed) ----------------------------------------------
     @classmethod
     def report(cls, project, split: str = "test", data: str | None = None, best: bool = False, **options) -> dict:
