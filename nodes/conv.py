@@ -146,14 +146,9 @@ class Conv1d(_ConvNd):
     outputs = (Port("out", (2,)),)
     params = _CONV_PARAMS + (layout_param("filters slide over the steps"),)
     spatial = 1
-
-    @classmethod
-    def upgrade(cls, params, version):
-        if version < 2:
-            return {**params, "layout": CHANNELS_FIRST}, (
-                "was saved by an older NetCanvas that read its input as channels x length, and keeps that reading; "
-                "set its sequence layout to 'steps x features' to convolve over the time steps")
-        return params, None
+    upgrades = {1: ({"layout": CHANNELS_FIRST}, "was saved by an older NetCanvas that read its input as channels x "
+                    "length, and keeps that reading; set its sequence layout to 'steps x features' to convolve "
+                    "over the time steps")}
 
     @classmethod
     def example_cases(cls):

@@ -91,13 +91,8 @@ class TokenInput(_Input):
     def padding_id(cls, p):
         return 0 if p["mask_padding"] else None
 
-    @classmethod
-    def upgrade(cls, params, version):
-        if version < 2:
-            return {**params, "mask_padding": False}, (
-                "was saved before padding masks, so its padding id 0 is still read as a token; turn on 'mask "
-                "padding' so recurrent, attention and pooling blocks skip the padding")
-        return params, None
+    upgrades = {1: ({"mask_padding": False}, "was saved before padding masks, so its padding id 0 is still read as a "
+                    "token; turn on 'mask padding' so recurrent, attention and pooling blocks skip the padding")}
 
     @classmethod
     def id_count(cls, p):

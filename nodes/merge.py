@@ -102,11 +102,7 @@ class Concatenate(Block):
             return rank - 1 if rank == 2 else 0
         return p["axis"]
 
-    @classmethod
-    def upgrade(cls, params, version):
-        if version < 2:
-            return {**params, "along": "axis"}, None  # the numbered axis it joined along is kept
-        return params, None
+    upgrades = {1: ({"along": "axis"}, None)}  # the numbered axis it joined along is kept
 
     @classmethod
     def mask_rule(cls, p):

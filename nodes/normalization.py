@@ -93,13 +93,9 @@ class BatchNorm1d(_BatchNorm):
         norm = nn.BatchNorm1d if p["layout"] == CHANNELS_FIRST else torch_modules().StepsBatchNorm1d
         return norm(cls.channels(p, ins[0]), eps=p["eps"], momentum=p["momentum"], affine=p["affine"])
 
-    @classmethod
-    def upgrade(cls, params, version):
-        if version < 2:
-            return {**params, "layout": CHANNELS_FIRST}, (
-                "was saved by an older NetCanvas that normalized a 2-D input per row (channels x length), and keeps "
-                "doing so; set its sequence layout to 'steps x features' to normalize each feature")
-        return params, None
+    upgrades = {1: ({"layout": CHANNELS_FIRST}, "was saved by an older NetCanvas that normalized a 2-D input per row "
+                    "(channels x length), and keeps doing so; set its sequence layout to 'steps x features' to "
+                    "normalize each feature")}
 
     @classmethod
     def example_cases(cls):

@@ -235,13 +235,9 @@ class GlobalAvgPool(_GlobalPool):
     help = "Averages each feature map to one number, (C, H, W) to (C), or a sequence over its steps, (T, F) to (F)."
     params = (layout_param("averaged over the steps"),)
 
-    @classmethod
-    def upgrade(cls, params, version):
-        if version < 2:
-            return {**params, "layout": CHANNELS_FIRST}, (
-                "was saved by an older NetCanvas that averaged a 2-D input over its last axis, and keeps doing so "
-                "(layout channels x length); set its sequence layout to 'steps x features' to average over the steps")
-        return params, None
+    upgrades = {1: ({"layout": CHANNELS_FIRST}, "was saved by an older NetCanvas that averaged a 2-D input over its "
+                    "last axis, and keeps doing so (layout channels x length); set its sequence layout to 'steps x "
+                    "features' to average over the steps")}
 
 
 class GlobalMaxPool(_GlobalPool):

@@ -199,6 +199,8 @@ class Block:
     default_name: ClassVar[str] = ""  # prefix for new instances' names
     composite: ClassVar[bool] = False
     keeps_range: ClassVar[bool] = False  # outputs lie where the input's values lie (reshapes, dropout)
+    # version v -> (parameter values that keep a version-v file's function, a note for the user or None)
+    upgrades: ClassVar[dict[int, tuple[dict[str, Any], str | None]]] = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -239,7 +241,8 @@ class Block:
             reason = p.check(params.get(p.name, p.default))
             if reason:
                 problems.append((p.name, reason))
-        problems.extend(cls.check_combination(params))
+        if not problems:  # cross-parameter rules assume each value has its type and bounds
+            problems.extend(cls.check_combination(params))
         return problems
 
     @classmethod
@@ -312,10 +315,16 @@ class Block:
 
     @classmethod
     def upgrade(cls, params: dict[str, Any], version: int) -> tuple[dict[str, Any], str | None]:
-        """Parameters saved by version ``version`` of this block, rewritten so the block computes
-        the same function now, and a sentence for the user when its meaning changed (None: no
-        change). Called when a file was saved with an older ``version`` of the block."""
-        return params, None
+        """Parameters saved by version ``version`` of this block, rewritten with ``upgrades`` so
+        the block computes the same function now, and the sentences of the steps that changed its
+        meaning (None: no change). Called when a file was saved with an older ``version``."""
+        notes = []
+        for step in range(version, cls.version):
+            settings, note = cls.upgrades.get(step, ({}, None))
+            params = {**params, **settings}
+            if note:
+                notes.append(note)
+        return params, "; ".join(notes) or None
 
     @classmethod
     def value_range(cls, p: dict[str, Any]) -> tuple[float, float] | str | None:
