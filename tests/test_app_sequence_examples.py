@@ -23,14 +23,15 @@ def test_each_sequence_and_exercise_example_trains_from_the_editor(window, qtbot
     session, d = window.training, window.training.dashboard
     session.mode = "thread"
     session.auto_evaluate = False
-    if name == "transformer-classify":
-        d.tabs.setCurrentWidget(d.attention)
     session.train()
     wait_idle(qtbot, session)
     run = p.history["runs"][-1]
     assert run["status"] == "finished", d.status.text()
     assert p.weights and not window.errors
-    if name == "transformer-classify":  # its attention maps were drawn live, one tab per head
-        assert d.tabs.isTabVisible(d.tabs.indexOf(d.attention)) and d.attention.frames >= 1
+    if name == "transformer-classify":  # its attention maps arrived live and draw one tab per head
+        assert d.tabs.isTabVisible(d.tabs.indexOf(d.attention)) and d.attention.latest is not None
+        d.tabs.setCurrentWidget(d.attention)
+        qtbot.waitUntil(lambda: d.attention.frames >= 1, timeout=10_000)
+        assert d.attention.heads.count() == 4
     if name == "perceptron-and":
         assert "converged after 2 weight updates" in run["reason"]
