@@ -48,16 +48,14 @@ def guard_non_finite(opt: torch.optim.Optimizer, params, found: torch.Tensor) ->
     grads = [p.grad for p in params if p.grad is not None]
     found.zero_()
     if grads:
-        torch._amp_foreach_non_finite_check_and_unscale_(grads, found, _ONE.get(found.device) or _one(found))
+        one = _ONE.get(found.device)
+        if one is None:  # not ``or``: the truth of a tensor would be a host sync at every step
+            one = _ONE[found.device] = torch.ones((), device=found.device)
+        torch._amp_foreach_non_finite_check_and_unscale_(grads, found, one)
     opt.found_inf, opt.grad_scale = found, None
 
 
-_ONE: dict = {}
-
-
-def _one(like: torch.Tensor) -> torch.Tensor:
-    _ONE[like.device] = torch.ones((), device=like.device)
-    return _ONE[like.device]
+_ONE: dict = {}  # per device: the 1.0 the check multiplies the gradients by (no unscaling here)
 
 
 class Schedule:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox,
-                               QTabWidget, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox,
+                               QTabWidget, QVBoxLayout, QWidget)
 
 from ..theme import icon
 from .background import JobError, Jobs
 from .plots import background, themed_plot
+from .report_widgets import live_or_trained
 
 MAX_LABELS = 40  # at most this many tick labels per axis (every k-th step beyond)
 WAITING = "Train to watch where each attention head looks for one validation sample"
@@ -80,15 +81,7 @@ class AttentionView(QWidget):
         self._build()
 
     def _build(self) -> None:
-        self.live_button = QToolButton()
-        self.live_button.setText("During training")
-        self.trained_button = QToolButton()
-        self.trained_button.setText("Trained model")
-        group = QButtonGroup(self)
-        for i, b in enumerate((self.live_button, self.trained_button)):
-            b.setCheckable(True)
-            group.addButton(b, i)
-        self.live_button.setChecked(True)
+        self.live_button, self.trained_button, group = live_or_trained(self)
         group.idClicked.connect(lambda i: self.show_mode("trained" if i else "live"))
         self.block = QComboBox()
         self.block.setToolTip("The attention block whose weights are shown")

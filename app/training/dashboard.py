@@ -125,24 +125,19 @@ class TrainingDashboard(QWidget):
 
     def set_attention(self, graph) -> None:
         """A graph with an attention block shows the Attention tab."""
-        shown = has_attention(graph)
-        index = self.tabs.indexOf(self.attention)
-        if self.tabs.isTabVisible(index) != shown:
-            if not shown and self.tabs.currentIndex() == index:
-                self.tabs.setCurrentWidget(self.curves)
-            self.tabs.setTabVisible(index, shown)
+        self._show_tab(self.attention, has_attention(graph))
 
     def set_task(self, task: str | None) -> None:
-        """A GAN or VAE shows the Samples tab; the Prediction tab explains why it does not apply."""
+        """A GAN or VAE shows the Samples tab, a perceptron its Perceptron tab (the rule stepped by
+        hand, and a run's trace); the Prediction tab explains why it does not apply to a GAN or VAE."""
         generative = is_generative(task)
-        index = self.tabs.indexOf(self.samples)
-        if self.tabs.isTabVisible(index) != generative:
-            if not generative and self.tabs.currentIndex() == index:
-                self.tabs.setCurrentWidget(self.curves)
-            self.tabs.setTabVisible(index, generative)
+        self._show_tab(self.samples, generative)
         self.prediction.set_generative(generative)
-        shown = task == "perceptron"  # the rule stepped by hand, and a run's trace
-        index = self.tabs.indexOf(self.perceptron)
+        self._show_tab(self.perceptron, task == "perceptron")
+
+    def _show_tab(self, page, shown: bool) -> None:
+        """Show or hide a task-specific tab; hiding the current one moves to the curves."""
+        index = self.tabs.indexOf(page)
         if self.tabs.isTabVisible(index) != shown:
             if not shown and self.tabs.currentIndex() == index:
                 self.tabs.setCurrentWidget(self.curves)

@@ -1,7 +1,9 @@
-"""Small widgets the evaluation reports share: a read-only table and a scrolling grid of images."""
+"""Small widgets the evaluation reports and live views share: a read-only table, a scrolling grid
+of images, and the During training / Trained model switch."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QAbstractItemView, QGridLayout, QHeaderView, QScrollArea, QTableWidget, QWidget
+from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QGridLayout, QHeaderView, QScrollArea, QTableWidget,
+                               QToolButton, QWidget)
 
 
 def read_only_table(headers: list[str]) -> QTableWidget:
@@ -23,3 +25,16 @@ def scrolling_grid() -> tuple[QWidget, QGridLayout, QScrollArea]:
     scroll.setWidgetResizable(True)
     scroll.setWidget(box)
     return box, grid, scroll
+
+
+def live_or_trained(parent: QWidget) -> tuple[QToolButton, QToolButton, QButtonGroup]:
+    """The two exclusive buttons "During training" (id 0, checked) and "Trained model" (id 1)."""
+    live, trained = QToolButton(), QToolButton()
+    live.setText("During training")
+    trained.setText("Trained model")
+    group = QButtonGroup(parent)
+    for i, b in enumerate((live, trained)):
+        b.setCheckable(True)
+        group.addButton(b, i)
+    live.setChecked(True)
+    return live, trained, group

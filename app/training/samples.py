@@ -9,13 +9,14 @@ import math
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QLabel, QPushButton, QStackedWidget, QToolButton,
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QStackedWidget, QToolButton,
                                QVBoxLayout, QWidget)
 
 from ..theme import icon
 from .explore_view import ExploreView
 from .pictures import PictureView, centers, class_cells, tile
 from .points_view import PointsPlot, Square
+from .report_widgets import live_or_trained
 from .taskinfo import is_generative, project_task
 
 STEP_BUTTONS = (("discriminator", "D step", "Update only the discriminator once (the generator stays as it is)"),
@@ -45,15 +46,7 @@ class SamplesView(QWidget):
         self._build()
 
     def _build(self) -> None:
-        self.live_button = QToolButton()
-        self.live_button.setText("During training")
-        self.explore_button = QToolButton()
-        self.explore_button.setText("Trained model")
-        group = QButtonGroup(self)
-        for i, b in enumerate((self.live_button, self.explore_button)):
-            b.setCheckable(True)
-            group.addButton(b, i)
-        self.live_button.setChecked(True)
+        self.live_button, self.explore_button, group = live_or_trained(self)
         self.caption = QLabel("Train to watch what the model makes as it learns")
         self.caption.setWordWrap(True)
         self.step_buttons: dict = {}
