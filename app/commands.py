@@ -8,6 +8,7 @@ from PySide6.QtGui import QUndoCommand
 
 from projects.clipboard import PastePlan
 from projects.graph import Node, Wire
+from projects.trust import confirm, location_kind
 
 
 class _Command(QUndoCommand):
@@ -165,6 +166,8 @@ class SetTraining(_Command):
         self.section, self.name, self.value = section, name, value
         src = doc.project.training.get(section, {}) if section else doc.project.training
         self.old = src.get(name)
+        if isinstance(value, str) and location_kind(name):  # the user typed this path: no need to ask
+            confirm(value)
 
     def redo(self):
         self.doc.set_training(self.section, self.name, self.value)

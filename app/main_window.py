@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, Q
                                QTabWidget)
 
 from projects.dlproj import ProjectFileError, ProjectSaveError, read_project
+from projects.trust import confirm, describe, needing_consent
 from projects.examples import example_path
 from projects.layout import auto_layout
 
@@ -226,6 +227,25 @@ class MainWindow(QMainWindow):
         return QMessageBox.question(self, "NetCanvas", f"NetCanvas closed without saving {name}. Restore the "
                                     "automatically saved copy?") == QMessageBox.Yes
 
+    def ask_file_locations(self, file: str) -> None:
+        """Ask before following the data paths outside the project's folder and the download servers
+        that the file's own settings name (docs/file-safety.md); No leaves them refused."""
+        from runtime.data.download import cache_root
+        from runtime.data.remotes import BUNDLE_DIR
+
+        places = needing_consent(file, allowed=[cache_root(), BUNDLE_DIR.parent])
+        if places and self.ask_trust(file, [describe(loc) for loc in places]):
+            for loc in places:
+                confirm(loc.value)
+
+    def ask_trust(self, file: str, lines: list[str]) -> bool:
+        listed = "\n".join(f"  {line}" for line in lines)
+        return QMessageBox.question(
+            self, "NetCanvas", f"{file} asks NetCanvas to use data from outside its folder:\n\n{listed}\n\n"
+            "Allow this only if you trust the file. If you choose No, training and evaluation refuse these "
+            "locations until you choose the data yourself in Training settings.",
+            QMessageBox.Yes | QMessageBox.No, QMessageBox.No) == QMessageBox.Yes
+
     def ask_open_path(self) -> str:
         return QFileDialog.getOpenFileName(self, "Open project", self._last_dir(), FILE_FILTER)[0]
 
@@ -276,6 +296,7 @@ class MainWindow(QMainWindow):
             self.show_error(str(e))
             return False
         self.name_hint = ""
+        self.ask_file_locations(Path(path).name)
         self.doc.set_project(project, Path(path), problems=problems)
         self._remember(Path(path))
         if problems:

@@ -61,30 +61,30 @@ class Param:
             if value in self.choices:
                 return None
             options = ", ".join(str(c) for c in self.choices)
-            return f"'{self.title}' must be one of {options}, not {value!r}"
+            return f"'{self.title}' must be one of {options}, not {value!r}; pick one of those"
         if self.kind == "str":
-            return None if isinstance(value, str) else f"'{self.title}' must be text"
+            return None if isinstance(value, str) else f"'{self.title}' must be text, not {value!r}; write it in quotes"
         if self.kind == "ints":
             if not isinstance(value, (list, tuple)) or not value or not all(_is_int(v) for v in value):
-                return f"'{self.title}' must be a list of whole numbers, like [1, 28, 28]"
+                return f"'{self.title}' must be a list of whole numbers; write it like [1, 28, 28]"
             if self.length is not None and len(value) != self.length:
-                return f"'{self.title}' needs exactly {self.length} numbers, not {len(value)}"
+                return f"'{self.title}' needs exactly {self.length} numbers, not {len(value)}; give {self.length}"
             return next((self._bounds(v) for v in value if self._bounds(v)), None)
         if self.kind == "int":
             if not _is_int(value):
-                return f"'{self.title}' must be a whole number, not {value!r}"
+                return f"'{self.title}' must be a whole number, not {value!r}; write one without a decimal point"
             return self._bounds(value)
         if self.kind == "float":
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                return f"'{self.title}' must be a number, not {value!r}"
+                return f"'{self.title}' must be a number, not {value!r}; write a finite number such as 0.5"
             return self._bounds(value)
         return f"'{self.title}' has an unknown kind {self.kind!r}"
 
     def _bounds(self, value: float) -> str | None:
         if self.min is not None and value < self.min:
-            return f"'{self.title}' is {value} but must be at least {_fmt(self.min)}"
+            return f"'{self.title}' is {value} but must be at least {_fmt(self.min)}; set it to {_fmt(self.min)} or more"
         if self.max is not None and value > self.max:
-            return f"'{self.title}' is {value} but must be at most {_fmt(self.max)}"
+            return f"'{self.title}' is {value} but must be at most {_fmt(self.max)}; set it to {_fmt(self.max)} or less"
         return None
 
     def coerce(self, value: Any) -> Any:

@@ -70,8 +70,11 @@ class Graph:
         self._listeners: list[Listener] = []
         self._batch_depth = 0
         self._dirty: set[str] = set()
+        self._names: dict[str, str] = {}  # name -> node id: name look-ups stay O(1), loading n blocks O(n)
+        self._free_from: dict[str, int] = {}  # stem -> every "stem<i>" with i below it is taken
         for n in self.nodes.values():
             self._g.add_node(n.id)
+            self._names[n.name] = n.id
         for w in self.wires:
             self._g.add_edge(w.src, w.dst, key=w)
             self._into[(w.dst, w.dst_port)] = w
@@ -91,7 +94,15 @@ class Graph:
 
     # ---- queries -----------------------------------------------------------------------
     def node_by_name(self, name: str) -> Node | None:
-        return next((n for n in self.nodes.values() if n.name == name), None)
+        node = self.nodes.get(self._names.get(name, ""))
+        return node if node is not None and node.name == name else None
+
+    def _name_freed(self, name: str, node_id: str) -> None:
+        if self._names.get(name) == node_id:
+            del self._names[name]
+        stem = name.rstrip("0123456789")
+        if stem in self._free_from and 0 < len(name) - len(stem) < 19:
+            self._free_from[stem] = min(self._free_from[stem], int(name[len(stem):]))
 
     def wire_into(self, node_id: str, port: str) -> Wire | None:
         return self._into.get((node_id, port))
@@ -177,13 +188,13 @@ class Graph:
         return not any(p.severity == "error" for p in self.problems())
 
     def unique_name(self, base: str) -> str:
-        taken = {n.name for n in self.nodes.values()}
-        if base not in taken and base:
+        if base and self.node_by_name(base) is None:
             return base
         stem = base.rstrip("0123456789") or "Block"
-        i = 1
-        while f"{stem}{i}" in taken:
+        i = self._free_from.get(stem, 1)
+        while self.node_by_name(f"{stem}{i}") is not None:
             i += 1
+        self._free_from[stem] = i
         return f"{stem}{i}"
 
     # ---- edits -------------------------------------------------------------------------
@@ -200,6 +211,7 @@ class Graph:
         if node.id in self.nodes:
             raise GraphEditError(f"a block with id {node.id} already exists")
         self.nodes[node.id] = node
+        self._names[node.name] = node.id
         self._g.add_node(node.id)
         self._emit(GraphEvent("node_added", node=node.id))
         self.reinfer([node.id])
@@ -213,6 +225,7 @@ class Graph:
             for w in removed:
                 self.disconnect(w)
             del self.nodes[node_id]
+            self._name_freed(node.name, node_id)
             self._g.remove_node(node_id)
             self.states.pop(node_id, None)
             self._dirty.discard(node_id)
@@ -223,6 +236,7 @@ class Graph:
         """Put back a node removed earlier (undo), with the same id, name and parameters."""
         with self.batch():
             self.nodes[node.id] = node
+            self._names[node.name] = node.id
             self._g.add_node(node.id)
             self._emit(GraphEvent("node_added", node=node.id))
             self._dirty.add(node.id)
@@ -291,8 +305,10 @@ class Graph:
         if other and other.id != node_id:
             raise GraphEditError(f"a block named '{name}' already exists: choose another name")
         old, node.name = node.name, name
+        self._name_freed(old, node_id)
+        self._names[name] = node_id
         self._emit(GraphEvent("renamed", node=node_id))
-        self.reinfer(n.id for n in map(self.nodes.get, self._g.successors(node_id)) if n)
+        self.reinfer([node_id])  # its own problems and those downstream quote the name
         return old
 
     # ---- inference ---------------------------------------------------------------------

@@ -60,13 +60,17 @@ def _rank_hint(want: tuple[int, ...], got: int, source) -> str:
     return ": add a Flatten before it" if got > max(want) else ""
 
 
+def _whole(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
 def _id_range_problem(graph: "Graph", node: "Node", port: str, src: "Node") -> Problem | None:
     """A block that looks ids up (an Embedding's table) must have a row for every id it can receive:
     otherwise training and export fail on the first id out of range."""
     capacity = node.block.id_capacity(node.params, port)
     count = src.block.id_count(src.params) if src.block is not None else None
-    if capacity is None or count is None or count <= capacity[0]:
-        return None
+    if capacity is None or not all(_whole(v) for v in (count, capacity[0])) or count <= capacity[0]:
+        return None  # (a count of the wrong type is reported by the parameter checks)
     rows, param = capacity
     return Problem(f"{_who(node)} has room for {rows:,} ids (0 to {rows - 1:,}) but '{src.name}' gives ids up to "
                    f"{count - 1:,}: set its {param} to {count:,} or more", node.id, port=port, param=param)

@@ -60,14 +60,25 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return module.run(args)
     except CliError as e:
-        print(f"netcanvas {args.command}: {e}", file=sys.stderr)
+        from projects.names import shown  # a message may quote a name from a file
+
+        print(f"netcanvas {args.command}: {shown(str(e))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"netcanvas {args.command}: interrupted", file=sys.stderr)
+        print(f"netcanvas {args.command}: interrupted by Ctrl+C; run the command again to start over",
+              file=sys.stderr)
         return 130
     except BrokenPipeError:  # e.g. `netcanvas summary X | head`: the reader left, nothing to report
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except Exception as e:  # a bug of ours: one line, not a traceback, unless asked for
+        if os.environ.get("NETCANVAS_DEBUG"):
+            raise
+        from projects.names import shown
+
+        print(f"netcanvas {args.command}: internal error ({type(e).__name__}: {shown(str(e))[:300]}); "
+              "rerun with NETCANVAS_DEBUG=1 to see the traceback, and please report it", file=sys.stderr)
+        return 70
 
 
 # ---- summary / examples / new -------------------------------------------------------------------
@@ -95,8 +106,10 @@ def open_project(path: str):
         project, errors = read_project(path)
     except ProjectFileError as e:
         raise CliError(str(e)) from None
+    from projects.names import shown
+
     for err in errors:
-        print(f"warning: {err}", file=sys.stderr)
+        print(f"warning: {shown(err)}", file=sys.stderr)
     return project
 
 
@@ -104,7 +117,9 @@ def cmd_summary(args) -> int:
     from projects.summary import summarize
 
     summary = summarize(open_project(args.file).graph)
-    print(json.dumps(summary.to_json(), indent=2) if args.json else summary.to_text())
+    from projects.names import shown_lines  # block names from the file, escaped
+
+    print(json.dumps(summary.to_json(), indent=2) if args.json else shown_lines(summary.to_text()))
     return 1 if summary.problems else 0
 
 

@@ -7,6 +7,8 @@ import signal
 import sys
 from pathlib import Path
 
+from projects.names import shown
+
 from .cli import CliError, open_project
 
 
@@ -15,12 +17,17 @@ def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--json", action="store_true", help="print JSON")
         return
     p.add_argument("file", help="a .dlproj project file")
+    p.add_argument("--trust-file-paths", action="store_true",
+                   help="follow the data paths outside the project's folder and the download servers that the "
+                   "file's own settings name (refused otherwise: docs/file-safety.md)")
     if name == "train":
         p.add_argument("--epochs", type=int, help="passes over the training set")
         p.add_argument("--batch-size", type=int, help="samples per step (the global batch with --nproc)")
         p.add_argument("--lr", type=float, help="learning rate")
         p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), help="where to train (default: auto)")
-        p.add_argument("--data", help="a dataset name or a path (IDX folder, class folders, CSV, text file)")
+        p.add_argument("--data", help="a dataset name or a path (IDX folder, class folders, CSV, text file); "
+                       "recorded in the saved project, so evaluate and predict use it too")
+        p.add_argument("--test-data", help="CSV or time-series CSV: test on this file instead of a cut of --data's rows")
         p.add_argument("--limit", type=int, help="use at most this many training samples (quick runs)")
         p.add_argument("--seed", type=int, help="random seed")
         p.add_argument("-o", "--output", help="write the trained project here instead of into FILE")
@@ -33,7 +40,9 @@ def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--quiet", action="store_true", help="no progress output")
     elif name == "evaluate":
         p.add_argument("--json", action="store_true", help="print JSON")
-        p.add_argument("--data", help="evaluate on this dataset name or path instead")
+        p.add_argument("--data", help="evaluate on this dataset name or path instead of the recorded one "
+                       "(the recorded split is kept when it is the same source)")
+        p.add_argument("--test-data", help="CSV or time-series CSV: evaluate on this test file")
         p.add_argument("--split", choices=("test", "val"), default="test", help="which split (default: test)")
         p.add_argument("--best", action="store_true", help="use the best checkpoint instead of the last weights")
         p.add_argument("--samples", type=int, help="GAN: generated images for the Frechet distance (default: as "
@@ -50,14 +59,23 @@ def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
+    apply_trust(args)
     return {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict,
             "datasets": cmd_datasets}[args.command](args)
+
+
+def apply_trust(args) -> None:
+    """--trust-file-paths: the user vouches for the locations the project file names."""
+    if getattr(args, "trust_file_paths", False):
+        from projects.trust import trust_all
+
+        trust_all()
 
 
 # ---- train -------------------------------------------------------------------------------------
 def train_overrides(args, project) -> dict:
     """Command-line flags as training-setting overrides."""
-    from .datasel import dataset_from_argument
+    from .datasel import dataset_from_argument, with_test_file
 
     out: dict = {}
     if args.epochs is not None:
@@ -73,6 +91,8 @@ def train_overrides(args, project) -> dict:
     dataset = dict(project.training.get("dataset") or {})
     if args.data:
         dataset = dataset_from_argument(args.data, dataset)
+    if args.test_data:
+        dataset = with_test_file(dataset, args.test_data)
     if args.limit:
         dataset["limit"] = args.limit
     if dataset != project.training.get("dataset"):
@@ -95,6 +115,14 @@ def cmd_train(args) -> int:
     return train_and_save(project, overrides, args)
 
 
+def _open_log(sink_type, path: str):
+    try:
+        return sink_type(path)
+    except OSError as e:
+        raise CliError(f"cannot write the JSON log {shown(path)} ({e.strerror or e}); "
+                       "name a file in a folder that exists and that you can write to") from None
+
+
 def train_and_save(project, overrides: dict, args, rank: int = 0, world: int = 1, wrap_module=None) -> int:
     from projects.saving import Fingerprint, ProjectSaveError, check_can_save
 
@@ -113,7 +141,7 @@ def train_and_save(project, overrides: dict, args, rank: int = 0, world: int = 1
     sinks = []
     if rank == 0 and not args.quiet:
         sinks.append(ProgressPrinter(sys.stderr, control=control))
-    log = JsonLogSink(args.log_json) if args.log_json and rank == 0 else None
+    log = _open_log(JsonLogSink, args.log_json) if args.log_json and rank == 0 else None
     if log:
         sinks.append(log)
     previous = _stop_on_ctrl_c(control)
@@ -207,12 +235,19 @@ def cmd_evaluate(args) -> int:
         if task == "gan" and not args.json and _image_dataset(project, args.data):
             print("measuring the Frechet distance (its feature classifier is trained on the first use of a dataset, "
                   "then cached)...", file=sys.stderr)
+        if args.test_data:
+            if task in ("gan", "vae"):
+                raise CliError("--test-data applies to classifiers and regressors on CSV data; drop it for a "
+                               "GAN or VAE project")
+            options["test_data"] = args.test_data
         report = evaluate_project(project, split=args.split, data=args.data, best=args.best, **options)
     except EvaluationError as e:
         raise CliError(str(e)) from None
     if args.scores:
         _write_scores(Path(args.scores), report.pop("anomaly_scores"))
-    print(json.dumps(report, indent=2) if args.json else report_text(report))
+    from projects.names import shown_lines  # class and block names may come from the file
+
+    print(json.dumps(report, indent=2) if args.json else shown_lines(report_text(report)))
     return 0
 
 
@@ -301,7 +336,7 @@ def cmd_predict(args) -> int:
         if project_task(project) in ("gan", "vae"):
             return _predict_generative(project, args)
         if not args.images:
-            raise CliError("give one or more image files to predict their classes")
+            raise CliError("no image files were given; name one or more image files after the project to predict their classes")
         results = predict_images(project, args.images, best=args.best)
     except EvaluationError as e:
         raise CliError(str(e)) from None

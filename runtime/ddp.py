@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 
-FORWARDED = ("epochs", "batch_size", "lr", "device", "data", "limit", "seed", "output", "log_json")
+FORWARDED = ("epochs", "batch_size", "lr", "device", "data", "test_data", "limit", "seed", "output", "log_json")
 
 
 def torchrun_command(args) -> list[str]:
@@ -25,6 +25,8 @@ def torchrun_command(args) -> list[str]:
             cmd += [f"--{name.replace('_', '-')}", str(value)]
     if args.quiet:
         cmd.append("--quiet")
+    if getattr(args, "trust_file_paths", False):
+        cmd.append("--trust-file-paths")
     return cmd
 
 
@@ -32,7 +34,7 @@ def launch(args) -> int:
     from .cli import CliError
 
     if args.nproc < 1:
-        raise CliError("--nproc must be at least 1")
+        raise CliError("--nproc must be at least 1; give the number of processes (GPUs) to use")
     env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
     try:
         return subprocess.call(torchrun_command(args), env=env)
@@ -49,11 +51,12 @@ def worker(argv: list[str]) -> int:
     from torch.nn.parallel import DistributedDataParallel
 
     from .cli import CliError, open_project
-    from .cli_train import add_arguments, train_and_save, train_overrides
+    from .cli_train import add_arguments, apply_trust, train_and_save, train_overrides
 
     parser = argparse.ArgumentParser(prog="netcanvas train (rank)")
     add_arguments("train", parser)
     args = parser.parse_args(argv)
+    apply_trust(args)
     rank, world = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
     local = int(os.environ.get("LOCAL_RANK", 0))
     use_cuda = torch.cuda.is_available() and args.device in (None, "auto", "cuda")

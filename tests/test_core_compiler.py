@@ -185,7 +185,7 @@ except CompileError as e:
                           timeout=60)
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = json.loads(proc.stdout)
-    assert out == {"message": "Dense 'D': 'units' is 0 but must be at least 1", "torch": []}
+    assert out == {"message": "Dense 'D': 'units' is 0 but must be at least 1; set it to 1 or more", "torch": []}
 
 
 # ---- large generated graphs --------------------------------------------------------------------------

@@ -83,9 +83,13 @@ def test_round_trip_of_every_example(name, tmp_path):
 
 
 def test_blobs_round_trip(tmp_path):
+    def safetensors_bytes(n: int) -> bytes:  # one U8 tensor of random bytes (only safetensors are kept)
+        header = json.dumps({"w": {"dtype": "U8", "shape": [n], "data_offsets": [0, n]}}).encode()
+        return len(header).to_bytes(8, "little") + header + os.urandom(n)
+
     project = mlp()
-    project.weights, project.checkpoint = os.urandom(4096), os.urandom(1000)
-    project.thumbnail = b"\x89PNG\r\n\x1a\n" + os.urandom(64)
+    project.weights, project.checkpoint = safetensors_bytes(4096), safetensors_bytes(1000)
+    project.thumbnail = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + (64).to_bytes(4, "big") * 2 + os.urandom(64)
     project.history = {"runs": [{"id": "abc12345", "started": "2026-11-24T10:00:00+00:00", "status": "finished",
                                  "epochs": [{"epoch": 1, "loss": 0.5, "accuracy": None}], "steps": []}]}
     path = tmp_path / "blobs.dlproj"
@@ -351,7 +355,7 @@ def test_duplicate_names_and_unknown_params_are_repaired():
         g["nodes"][1]["params"].pop("stride")
 
     project, errors = _graph_change(change)
-    assert errors == []
+    assert errors == ["Subsampling (LeNet) 'C1' was renamed 'C2' because another block already has that name"]
     names = [n.name for n in project.graph.nodes.values()]
     assert len(set(names)) == len(names) and "C1" in names
     c1 = project.graph.node_by_name("C1")

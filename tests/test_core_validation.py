@@ -194,16 +194,16 @@ def test_parameter_outside_its_bounds():
     assert g.set_param(d.id, "units", 0) == 5  # stored anyway: validation reports it
     assert d.params["units"] == 0
     (p,) = g.problems()
-    assert p.message == "Dense 'D': 'units' is 0 but must be at least 1"
+    assert p.message == "Dense 'D': 'units' is 0 but must be at least 1; set it to 1 or more"
     assert (p.node, p.param) == (d.id, "units")
     g.set_param(d.id, "units", 3)
     assert g.is_valid()
 
 
 @pytest.mark.parametrize("value, reason", [
-    (2.5, "'units' must be a whole number, not 2.5"),
-    ("ten", "'units' must be a whole number, not 'ten'"),
-    (20_000_000, "'units' is 20000000 but must be at most 10000000"),
+    (2.5, "'units' must be a whole number, not 2.5; write one without a decimal point"),
+    ("ten", "'units' must be a whole number, not 'ten'; write one without a decimal point"),
+    (20_000_000, "'units' is 20000000 but must be at most 10000000; set it to 10000000 or less"),
 ])
 def test_parameter_of_the_wrong_kind(value, reason):
     g = chain([("input.vector", "In", {"features": 4}), ("core.dense", "D", {"units": 5}),

@@ -56,3 +56,16 @@ def test_nan_targets_are_refused(tmp_path):
     from nodes import resolve
 
     assert "NaN or infinite" in resolve("head.regression").target_problem({}, (1,), summary)
+
+
+@pytest.mark.parametrize("task", ["auto", "classification"])
+def test_a_gan_shaped_graph_is_not_trained_as_a_classifier(tmp_path, task):
+    """Before: the dataset's images were shrunk to 8x8 and fed in as the latent vector."""
+    graph = chain([("input.noise", "z", {"size": 64}), ("core.dense", "Out", {"units": 10}),
+                   ("head.classification", "Head", {})])
+    project = Project(graph=graph, training={"dataset": {"name": "fashion-mnist-small"}, "task": task,
+                                             "epochs": 1, "batch_size": 8})
+    result = Trainer(project, {"device": "cpu"}).run()
+    assert result.status == "failed" and not result.run["steps"]
+    assert "the graph has GAN parts (Latent noise z 'z')" in result.reason
+    assert "GAN loss head" in result.reason

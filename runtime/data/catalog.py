@@ -124,10 +124,15 @@ def load_dataset(settings: dict | None, input_shape: tuple[int, ...] | None = No
 
     ``progress(done_bytes, total_bytes, file_name)`` reports downloads.
     """
+    from projects.trust import refusal
+
     settings = dict(settings or {"name": DEFAULT_DATASET})
     name = settings.get("name")
-    if name not in SOURCES:
+    if not isinstance(name, str) or name not in SOURCES:
         raise DatasetError(f"Unknown dataset {name!r}: use one of {', '.join(SOURCES)}.")
+    reason = refusal(settings, allowed=[cache_root(), BUNDLE_DIR.parent])  # paths and servers a file named
+    if reason:
+        raise DatasetError(reason)
     module, function = SOURCES[name].loader.split(":")
     loader = getattr(importlib.import_module(f"{__package__}.{module}"), function)
     shape = tuple(int(v) for v in input_shape) if input_shape is not None else None

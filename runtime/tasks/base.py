@@ -78,6 +78,7 @@ def resolve_task(settings: dict, compiled: CompiledModel, graph) -> str:
     """The task to train: the setting, or (auto) the one the head names."""
     task = settings.get("task", "auto")
     if task != "auto":
+        _refuse_gan_parts(graph, compiled, task, chosen=True)
         return task
     if not compiled.output_ids:
         raise TaskError("the model has no head: end it with a Classification head (or another head)")
@@ -85,7 +86,30 @@ def resolve_task(settings: dict, compiled: CompiledModel, graph) -> str:
     found = task_for_head(head_task)
     if found is None:
         raise TaskError(f"no training task uses a '{head_task}' head: set the task in the training settings")
+    _refuse_gan_parts(graph, compiled, found, chosen=False)
     return found
+
+
+GAN_PART_TYPES = ("input.noise", "gan.real_or_generated")  # only adversarial training fills or splits these
+
+
+def _refuse_gan_parts(graph, compiled: CompiledModel, task: str, chosen: bool) -> None:
+    """A graph with GAN parts trained by a task that is not generative would feed the dataset into
+    the latent noise (resized to fit): refuse it with what to do."""
+    spec = TASK_SPECS.get(task)
+    if spec is None or spec.generative:
+        return
+    parts = [n for n in graph.nodes.values() if n.type_id in GAN_PART_TYPES]
+    if not parts:
+        return
+    named = ", ".join(f"{n.block.title} '{n.name}'" for n in parts[:2])
+    if chosen:
+        why = f"the task is set to {spec.title}"
+    else:
+        head = graph.nodes[compiled.output_ids[0]]
+        why = f"it ends in a {head.block.title} ('{head.name}'), so task auto would train it as {spec.title}"
+    raise TaskError(f"the graph has GAN parts ({named}) but {why}, which would feed the dataset into the latent "
+                    "noise: end the discriminator with a GAN loss head and set the task to auto or GAN")
 
 
 class Task:
