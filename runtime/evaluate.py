@@ -69,13 +69,13 @@ def evaluate_project(project: Project, split: str = "test", data: str | None = N
 
 
 def supervised_report(project: Project, split: str = "test", data: str | None = None, best: bool = False,
-                      wrong_examples: int = 16) -> dict[str, Any]:
+                      wrong_examples: int = 16, test_data: str | None = None) -> dict[str, Any]:
     """Test metrics of a classifier or regressor: loss, accuracy, confusion matrix, per-class scores
     and the most confidently wrong samples; or MAE, MSE and R2 (and, for -1/+1 targets, the sign
     accuracy: the share of outputs with their target's sign)."""
     from . import metrics
     from .data import DatasetError, load_dataset
-    from .datasel import dataset_from_argument
+    from .datasel import dataset_from_argument, with_test_file
 
     model = _model(project, best)
     if len(model.input_ids) != 1 or len(model.output_ids) != 1:
@@ -84,6 +84,8 @@ def supervised_report(project: Project, split: str = "test", data: str | None = 
     try:
         if data:
             settings = dataset_from_argument(data, settings)
+        if test_data:
+            settings = with_test_file(settings, test_data)
         ds = load_dataset(settings, _input_shape(project, model))
     except DatasetError as e:
         raise EvaluationError(str(e)) from None

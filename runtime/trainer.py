@@ -153,7 +153,10 @@ class Trainer:
             raise RunFailed(f"the dataset '{data.name}' has no training samples")
         self.data = data
         self.run_record.update(classes=data.classes, normalization=data.normalization,
-                               input_shape=list(data.input_shape))
+                               input_shape=list(data.input_shape),
+                               data={"name": data.name, "source": data.source, "split": data.split,
+                                     "sizes": {"train": len(data.train), "val": len(data.val),
+                                               "test": len(data.test)}})
         return data
 
     def _use_channels_last(self, x: torch.Tensor) -> bool:
@@ -422,7 +425,14 @@ def augmentation_spec(settings: dict) -> dict:
 
 
 def record_run(project: Project, result: TrainResult) -> None:
-    """Put a finished run into the project: weights, best checkpoint and history."""
+    """Put a finished run into the project: weights, best checkpoint and history, and the dataset
+    settings it trained on (``train --data`` is then what evaluate and predict use by default)."""
+    used = (result.run.get("settings") or {}).get("dataset")
+    before = complete_training(project.training).get("dataset") or {}
+    if isinstance(used, dict) and result.weights:
+        used = {k: v for k, v in used.items() if k != "limit" or "limit" in before}  # --limit: this run only
+        if used != before:
+            project.training["dataset"] = used
     if result.weights:
         project.weights = result.weights
     if result.checkpoint:

@@ -42,6 +42,11 @@ class Dataset:
     normalization: dict | None
     source: str
     extras: dict[str, Any] = field(default_factory=dict)
+    # How the three splits were made (JSON, recorded with every run): method, seed, fractions, test file.
+    split: dict[str, Any] = field(default_factory=dict)
+    # Which of the source's rows (or, for series, target time steps) each split holds, in the
+    # source's own numbering; a test split from a separate file or set has None. Not saved.
+    rows: dict[str, Any] | None = None
 
     @property
     def num_classes(self) -> int | None:
@@ -76,7 +81,7 @@ class Dataset:
             "name": self.name, "title": self.title, "task": self.task,
             "input_shape": list(self.input_shape), "classes": self.classes,
             "sizes": {"train": len(self.train), "val": len(self.val), "test": len(self.test)},
-            "normalization": self.normalization, "source": self.source,
+            "normalization": self.normalization, "source": self.source, "split": self.split,
         }
 
 

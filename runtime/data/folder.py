@@ -139,7 +139,8 @@ def load_image_folder(settings: dict, input_shape=None, progress=None) -> Datase
                                          np.array([code[c] for _, c in test], dtype=np.int64))
     meta = {"name": "image-folder", "title": f"Images in {root.name}", "classes": classes,
             "source": f"image folder {root} ({len(files)} images)"}
-    return image_dataset(meta, train_xy, test_xy, settings, input_shape)
+    return image_dataset(meta, train_xy, test_xy, settings, input_shape,
+                         test_origin=f"the images in {split_dirs[1]}")
 
 
 def _root(settings: dict) -> Path:

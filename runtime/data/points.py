@@ -91,4 +91,4 @@ def load_points(settings: dict, input_shape=None, progress=None) -> Dataset:
     return Dataset(name=name, title=title, task="classification", input_shape=(2,), classes=classes,
                    train=train, val=val, test=test, normalization=None,
                    source=f"synthetic 2-D points: {what}, {n} samples, seed {seed_of(settings)}",
-                   extras=extras)
+                   extras=extras, split=parts.plan, rows=parts.rows)

@@ -46,25 +46,46 @@ def limit_of(settings: dict) -> int | None:
     return number(settings, "limit", None, lo=1, integer=True)
 
 
-def make_splits(x: np.ndarray, y: np.ndarray, settings: dict, test: tuple | None = None):
+class Splits(tuple):
+    """(train, val, test) pairs, with ``plan`` (how they were cut, for the run record) and
+    ``rows`` (the source rows in each; test None when it came from elsewhere)."""
+
+    plan: dict
+    rows: dict
+
+
+def make_splits(x: np.ndarray, y: np.ndarray, settings: dict, test: tuple | None = None,
+                test_origin: str = "the source's own test set") -> Splits:
     """Seeded (train, val, test) pairs: test cut from ``x`` when not given (``test_fraction``),
-    then at most ``limit`` samples in train+val and in test, then val cut from train."""
+    then at most ``limit`` samples in train+val and in test, then val cut from train.
+    The three index sets are disjoint by construction: one permutation, cut in three."""
     rng = np.random.default_rng(seed_of(settings))
     val_fraction = number(settings, "val_fraction", 0.1, lo=0.0, hi=0.9)
     limit = limit_of(settings)
     order = rng.permutation(len(x))
+    plan = {"method": "random", "seed": seed_of(settings), "val_fraction": val_fraction}
+    test_idx = None
     if test is None:
-        n_test = _portion(len(x), number(settings, "test_fraction", 0.2, lo=0.0, hi=0.9))
-        test = (x[order[:n_test]], y[order[:n_test]])
-        order = order[n_test:]
+        fraction = number(settings, "test_fraction", 0.2, lo=0.0, hi=0.9)
+        n_test = _portion(len(x), fraction)
+        test_idx, order = order[:n_test], order[n_test:]
+        test = (x[test_idx], y[test_idx])
+        plan["test_fraction"] = fraction
+    else:
+        plan["test"] = test_origin
     if limit is not None and limit < len(test[0]):
         keep = rng.permutation(len(test[0]))[:limit]
         test = (test[0][keep], test[1][keep])
+        test_idx = test_idx[keep] if test_idx is not None else None
     if limit is not None:
         order = order[:limit]
+        plan["limit"] = limit
     n_val = _portion(len(order), val_fraction)
     val_idx, train_idx = order[:n_val], order[n_val:]
-    return (x[train_idx], y[train_idx]), (x[val_idx], y[val_idx]), test
+    out = Splits(((x[train_idx], y[train_idx]), (x[val_idx], y[val_idx]), test))
+    out.plan = plan
+    out.rows = {"train": train_idx, "val": val_idx, "test": test_idx}
+    return out
 
 
 def _portion(n: int, fraction: float) -> int:
@@ -101,14 +122,16 @@ def to_images(a: np.ndarray) -> torch.Tensor:
     return t.float().div_(255.0)
 
 
-def image_dataset(meta: dict[str, Any], train, test, settings: dict, input_shape=None) -> Dataset:
+def image_dataset(meta: dict[str, Any], train, test, settings: dict, input_shape=None,
+                  test_origin: str = "the source's own test set") -> Dataset:
     """Build a classification Dataset from uint8 image arrays and integer labels.
 
     ``meta`` holds name, title, classes and source. Images are fitted to the model's input
     shape, then normalized per channel with train statistics, then reshaped (flattened or
     channel-squeezed) when the input is 1-D or 2-D.
     """
-    tr, va, te = make_splits(train[0], train[1], settings, test)
+    parts = make_splits(train[0], train[1], settings, test, test_origin)
+    tr, va, te = parts
     native = tuple(tr[0].shape[1:]) if tr[0].ndim == 4 else (1, *tr[0].shape[1:])
     target, final = image_target(native, input_shape, meta["name"])
     work = (1, *target[1:]) if native[0] == 1 else target  # gray -> RGB copies last, after stats
@@ -124,7 +147,7 @@ def image_dataset(meta: dict[str, Any], train, test, settings: dict, input_shape
     return Dataset(name=meta["name"], title=meta["title"], task="classification",
                    input_shape=tuple(final), classes=list(meta["classes"]), train=splits[0],
                    val=splits[1], test=splits[2], normalization=stats, source=meta["source"],
-                   extras={"image_shape": tuple(target)})
+                   extras={"image_shape": tuple(target)}, split=parts.plan, rows=parts.rows)
 
 
 def check_keys(settings: dict, allowed: set[str]) -> None:

@@ -41,10 +41,21 @@ def make_windows(series: torch.Tensor, target: int, window: int, horizon: int):
 
 
 def windowed_dataset(meta: dict, series: np.ndarray, target: int, settings: dict, input_shape=None,
-                     normalize: bool = True) -> Dataset:
-    """A forecasting Dataset from a (L, F) series; ``target`` indexes the predicted feature."""
+                     normalize: bool = True, test_series: np.ndarray | None = None,
+                     test_origin: str = "") -> Dataset:
+    """A forecasting Dataset from a (L, F) series; ``target`` indexes the predicted feature.
+
+    With ``test_series`` (the series' continuation, e.g. a separate test file) the test windows
+    are those whose targets lie in it, and ``series`` is cut into train and val only."""
     window, horizon = window_sizes(settings, series.shape[1], input_shape, meta["name"])
-    train_end, val_end = _cuts(len(series), settings, window, horizon)
+    if test_series is not None:
+        train_end, val_end = _cuts(len(series), {**settings, "test_fraction": 0.0}, window, horizon)
+        if len(test_series) < horizon:
+            raise DatasetError(f"The test series has {len(test_series)} points, fewer than the horizon of "
+                               f"{horizon}: give a longer test file.")
+        series = np.concatenate([series, test_series], axis=0)
+    else:
+        train_end, val_end = _cuts(len(series), settings, window, horizon)
     data = torch.from_numpy(np.ascontiguousarray(series, dtype=np.float32))
     stats = None
     if normalize:
@@ -56,14 +67,24 @@ def windowed_dataset(meta: dict, series: np.ndarray, target: int, settings: dict
     first = torch.arange(len(x)) + window  # where each window's targets start
     last = first + horizon  # one past their end
     masks = [last <= train_end, (first >= train_end) & (last <= val_end), first >= val_end]
-    splits = [Split(x[m], y[m]) for m in masks]
     limit = limit_of(settings)
     if limit is not None:
-        splits[0] = Split(splits[0].x[:limit], splits[0].y[:limit])
+        masks[0] &= torch.cumsum(masks[0].long(), 0) <= limit
+    splits = [Split(x[m], y[m]) for m in masks]
+    steps = [np.unique((first[m][:, None] + torch.arange(horizon)).numpy()) for m in masks]
+    plan = {"method": "chronological", "val_fraction": number(settings, "val_fraction", 0.1, lo=0.0, hi=0.9),
+            "train_until": int(train_end), "val_until": int(val_end)}
+    if test_series is not None:
+        plan["test"] = test_origin
+    else:
+        plan["test_fraction"] = number(settings, "test_fraction", 0.2, lo=0.0, hi=0.9)
+    if limit is not None:
+        plan["limit"] = limit
     return Dataset(name=meta["name"], title=meta["title"], task="forecasting",
                    input_shape=(window, series.shape[1]), classes=None, train=splits[0],
                    val=splits[1], test=splits[2], normalization=stats, source=meta["source"],
-                   extras={"window": window, "horizon": horizon, "target_feature": target})
+                   extras={"window": window, "horizon": horizon, "target_feature": target},
+                   split=plan, rows=dict(zip(("train", "val", "test"), steps)))
 
 
 def _cuts(length: int, settings: dict, window: int, horizon: int) -> tuple[int, int]:

@@ -57,4 +57,6 @@ def load_logic(settings: dict, input_shape=None, progress=None) -> Dataset:
     return Dataset(name=name, title=title, task=task, input_shape=(2,), classes=classes,
                    train=split, val=Split(x.clone(), y.clone()), test=Split(x.clone(), y.clone()),
                    normalization=None, source=f"the course's {name.upper()} truth table, "
-                   f"{encoding} encoding (Practical Exercises 01)", extras={"encoding": encoding})
+                   f"{encoding} encoding (Practical Exercises 01)", extras={"encoding": encoding},
+                   split={"method": "truth table", "test": "the whole truth table (four rows: it is the "
+                          "complete problem, so there is no unseen row to hold out)"})

@@ -126,10 +126,13 @@ def _label(value) -> str:
 
 def load_csv(settings: dict, input_shape=None, progress=None) -> Dataset:
     """Features from every column but the target (``target``: name or number, default last)."""
-    check_keys(settings, {"target"})
+    check_keys(settings, {"target", "test_path"})
     path = _path(settings)
     names, table = read_table(path)
     check_filled(table, names, path)
+    test_path, n_train = _test_file(settings), len(table)
+    if test_path is not None:  # encoded together so both get the same columns and class ids
+        table = np.concatenate([table, _matching_table(test_path, names, path)], axis=0)
     if len(names) < 2:
         raise DatasetError(f"{path.name} has a single column: add feature columns beside the target.")
     t = column_index(names, settings.get("target", -1), path)
@@ -142,15 +145,37 @@ def load_csv(settings: dict, input_shape=None, progress=None) -> Dataset:
     if input_shape is not None and tuple(input_shape) != (x.shape[1],):
         raise shape_mismatch("feature vectors", "csv", (x.shape[1],), input_shape,
                              f"set the feature input to {x.shape[1]} features")
-    splits = [tuple(torch.from_numpy(np.ascontiguousarray(a)) for a in pair)
-              for pair in make_splits(x, y, settings)]
+    given = None if test_path is None else (x[n_train:], y[n_train:])
+    parts = make_splits(x[:n_train], y[:n_train], settings, given, f"the rows of {test_path}")
+    splits = [tuple(torch.from_numpy(np.ascontiguousarray(a)) for a in pair) for pair in parts]
     stats = channel_stats(splits[0][0]) if flag(settings, "normalize", True) else None
     if stats:
         splits = [(apply_normalization(a, stats), b) for a, b in splits]
     return Dataset(name="csv", title=path.name, task=task, input_shape=(x.shape[1],), classes=classes,
                    train=Split(*splits[0]), val=Split(*splits[1]), test=Split(*splits[2]),
                    normalization=stats, source=f"CSV file {path} (target column '{names[t]}')",
-                   extras={"feature_names": feature_names, "target_name": names[t]})
+                   extras={"feature_names": feature_names, "target_name": names[t]},
+                   split={**parts.plan, **({"test_path": str(test_path)} if test_path else {})}, rows=parts.rows)
+
+
+def _test_file(settings: dict) -> Path | None:
+    """The separate test file ``test_path`` names, or None (then the test rows are cut from ``path``)."""
+    value = settings.get("test_path")
+    if not value:
+        return None
+    path = Path(str(value)).expanduser()
+    if not path.is_file():
+        raise DatasetError(f"The test file {path} does not exist: choose an existing file or clear 'test_path'.")
+    return path
+
+
+def _matching_table(test_path: Path, names: list[str], path: Path) -> np.ndarray:
+    test_names, test_table = read_table(test_path)
+    if test_names != names:
+        raise DatasetError(f"The test file {test_path.name} has the columns {', '.join(test_names)} but "
+                           f"{path.name} has {', '.join(names)}: give both files the same header.")
+    check_filled(test_table, test_names, test_path)
+    return test_table
 
 
 def _path(settings: dict) -> Path:
@@ -166,10 +191,13 @@ def load_timeseries(settings: dict, input_shape=None, progress=None) -> Dataset:
     """Windows of numeric columns (``column``: one or a list) predicting ``target`` ahead."""
     from .series import windowed_dataset
 
-    check_keys(settings, {"column", "target", "window", "horizon", "season"})  # season: for the seasonal-naive baseline
+    check_keys(settings, {"column", "target", "window", "horizon", "season", "test_path"})  # season: seasonal-naive
     path = _path(settings)
     names, table = read_table(path)
     check_filled(table, names, path)
+    test_path, n_train = _test_file(settings), len(table)
+    if test_path is not None:  # the series' continuation: test windows are those whose targets lie in it
+        table = np.concatenate([table, _matching_table(test_path, names, path)], axis=0)
     keys = settings.get("column", -1)
     cols = [column_index(names, k, path) for k in (keys if isinstance(keys, list) else [keys])]
     target = column_index(names, settings.get("target", names[cols[0]]), path)
@@ -184,5 +212,8 @@ def load_timeseries(settings: dict, input_shape=None, progress=None) -> Dataset:
         series.append(values)
     meta = {"name": "timeseries-csv", "title": f"{path.name}: {names[target]}",
             "source": f"time series in {path} (columns {', '.join(names[j] for j in cols)})"}
-    return windowed_dataset(meta, np.stack(series, axis=1), cols.index(target), settings, input_shape,
-                            normalize=flag(settings, "normalize", True))
+    values = np.stack(series, axis=1)
+    test = None if test_path is None else values[n_train:]
+    return windowed_dataset(meta, values[:n_train], cols.index(target), settings, input_shape,
+                            normalize=flag(settings, "normalize", True), test_series=test,
+                            test_origin=f"the rows of {test_path}")

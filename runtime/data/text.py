@@ -97,7 +97,8 @@ def text_dataset(path: Path, settings: dict, input_shape, name: str, title: str,
     classes = sorted(set(labels))
     code = {c: i for i, c in enumerate(classes)}
     y = np.array([code[v] for v in labels], dtype=np.int64)
-    tr, va, te = make_splits(np.array(texts, dtype=object), y, settings)
+    parts = make_splits(np.array(texts, dtype=object), y, settings)
+    tr, va, te = parts
     vocab = build_vocabulary((tokenize(t, level) for t in tr[0]),
                              number(settings, "vocabulary", 20000, lo=3, integer=True))
     splits = [Split(encode_text(list(a), vocab, max_length, level), torch.from_numpy(b))
@@ -106,7 +107,8 @@ def text_dataset(path: Path, settings: dict, input_shape, name: str, title: str,
                    input_shape=(max_length,), classes=classes, train=splits[0], val=splits[1],
                    test=splits[2], normalization=None,
                    source=f"{source} ({len(texts)} lines, {level} tokens)",
-                   extras={"vocabulary": vocab, "level": level, "max_length": max_length})
+                   extras={"vocabulary": vocab, "level": level, "max_length": max_length},
+                   split=parts.plan, rows=parts.rows)
 
 
 def _max_length(settings: dict, input_shape) -> int:
