@@ -35,6 +35,12 @@ MAX_FILE_BYTES = MAX_TOTAL_BYTES  # a file larger than this is refused before it
 MAX_BLOCKS = 100_000
 MAX_WIRES = 400_000
 JSON_MEMBERS = ("manifest.json", "graph.json", "view.json", "training.json", "history.json")
+# The keys this version reads; any other key (a newer minor version's) is kept and written back.
+MANIFEST_KEYS = ("format", "format_version", "min_reader_version", "app_version", "created", "modified",
+                 "title", "description")
+GRAPH_KEYS = ("nodes", "wires")
+NODE_KEYS = ("id", "type", "type_version", "name", "params")
+UNKNOWN = "unknown_fields"  # project.meta[UNKNOWN]: {"manifest.json": {...}, "graph.json": {...}}
 BLOB_MEMBERS = {"weights.safetensors": "weights", "checkpoint.safetensors": "checkpoint",
                 "thumbnail.png": "thumbnail"}
 
@@ -46,7 +52,7 @@ class ProjectFileError(Exception):
 # ---- graph <-> JSON -------------------------------------------------------------------------
 def graph_to_json(graph: Graph) -> dict[str, Any]:
     return {
-        "nodes": [{"id": n.id, "type": n.type_id, "type_version": n.type_version, "name": n.name,
+        "nodes": [{**n.extra, "id": n.id, "type": n.type_id, "type_version": n.type_version, "name": n.name,
                    "params": n.params} for n in graph.nodes.values()],
         "wires": [{"from": {"node": w.src, "port": w.src_port}, "to": {"node": w.dst, "port": w.dst_port}}
                   for w in graph.wires],
@@ -105,6 +111,7 @@ def _add_node(graph: Graph, raw: Any, i: int) -> str | None:
     except GraphEditError as e:
         return f"block '{name}' could not be added: {e}"
     node.type_version = block.version
+    node.extra = {k: v for k, v in raw.items() if k not in NODE_KEYS}
     if renamed:
         return (f"{block.title} '{renamed[0]}' was renamed '{node.name}' because {renamed[1]}"
                 + (f"; it {note}" if note else ""))
@@ -227,7 +234,13 @@ def loads_project(data: bytes) -> tuple[Project, list[str]]:
     view, e1 = clean_view(docs.get("view.json"))
     training, e2 = clean_training(docs.get("training.json"))
     history, e3 = clean_history(docs.get("history.json"))
-    project = Project(graph, view, complete_training(training), history, meta=clean_meta(manifest), **blobs)
+    meta = clean_meta(manifest)
+    unknown = {name: {k: v for k, v in doc.items() if k not in known}
+               for name, doc, known in (("manifest.json", manifest, MANIFEST_KEYS),
+                                        ("graph.json", docs["graph.json"], GRAPH_KEYS))}
+    if any(unknown.values()):
+        meta[UNKNOWN] = {name: fields for name, fields in unknown.items() if fields}
+    project = Project(graph, view, complete_training(training), history, meta=meta, **blobs)
     return project, [*errors, *e1, *e2, *e3, *dropped]
 
 
@@ -286,10 +299,13 @@ def _read_json(archive: Archive, name: str) -> Any:
 # ---- writing ---------------------------------------------------------------------------------
 def dumps_project(project: Project) -> bytes:
     meta = project.meta
-    manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "min_reader_version": 1,
+    unknown = meta.get(UNKNOWN) or {}
+    manifest = {**unknown.get("manifest.json", {}),
+                "format": FORMAT, "format_version": FORMAT_VERSION, "min_reader_version": 1,
                 "app_version": APP_VERSION, "created": meta.get("created") or now_iso(), "modified": now_iso()}
     manifest.update({k: meta[k] for k in ("title", "description") if k in meta})
-    docs = {"manifest.json": manifest, "graph.json": graph_to_json(project.graph), "view.json": project.view,
+    graph = {**unknown.get("graph.json", {}), **graph_to_json(project.graph)}
+    docs = {"manifest.json": manifest, "graph.json": graph, "view.json": project.view,
             "training.json": project.training, "history.json": project.history}
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:

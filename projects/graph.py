@@ -29,6 +29,8 @@ class Node:
     name: str
     params: dict[str, Any]
     type_version: int = 1
+    # Keys a newer format version wrote on this node, kept as read and written back (never interpreted).
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def block(self) -> type[Block] | None:
