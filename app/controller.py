@@ -10,8 +10,8 @@ from PySide6.QtGui import QGuiApplication
 
 from nodes import resolve
 from projects.clipboard import MIME_TYPE, copy_selection, paste_plan
-from projects.editing import position_after
-from projects.layout import auto_layout
+from projects.editing import insertion_moves, position_after
+from projects.layout import auto_layout, fitting_wrap
 
 from . import commands
 from .canvas.node_item import WIDTH
@@ -50,8 +50,13 @@ class EditController(QObject):
         return cmd.node.id
 
     def insert_on_wire(self, type_id: str, wire, pos) -> str:
+        """Insert into ``wire``: the block takes the column after the wire's source, and the blocks
+        downstream move right to make room (one undo step)."""
         block = resolve(type_id)
+        pos, moves = insertion_moves(self.doc.graph, self.doc.positions(), wire.src, wire.dst, pos)
         self.stack.beginMacro(f"Insert {block.title}")
+        if moves:
+            self.stack.push(commands.MoveNodes(self.doc, moves, "Make room"))
         add = commands.AddNode(self.doc, type_id, pos)
         self.stack.push(add)
         self.stack.push(commands.RemoveWires(self.doc, [wire]))
@@ -86,6 +91,9 @@ class EditController(QObject):
                 self.status_message.emit(f"Added {block.title} without a wire: {reason}")
         self.stack.endMacro()
         self.scene.select_ids([nid])
+        item = self.scene.nodes.get(nid)
+        if item is not None:
+            self.view.reveal(item)  # appended one column right: possibly past the window's edge
         return nid
 
     # ---- wires and moves -------------------------------------------------------------------------
@@ -102,10 +110,13 @@ class EditController(QObject):
                                            "Move block" if len(positions) == 1 else f"Move {len(positions)} blocks"))
 
     def auto_layout(self) -> None:
-        positions = auto_layout(self.doc.graph, wrap=12 if len(self.doc.graph.nodes) > 16 else 0)
+        """Rows of columns that fit the window at a readable zoom (a long chain wraps into bands)."""
+        size = self.view.viewport().size()
+        wrap = fitting_wrap(self.doc.graph, size.width(), size.height())
+        positions = auto_layout(self.doc.graph, wrap=wrap)
         if positions:
             self.stack.push(commands.MoveNodes(self.doc, positions, "Auto layout"))
-            self.view.frame_all()
+            self.view.frame_all(readable=True)
 
     # ---- selection edits -------------------------------------------------------------------------
     def delete_selection(self) -> None:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, Q
 from projects.dlproj import ProjectFileError, ProjectSaveError, read_project
 from projects.trust import confirm, describe, needing_consent
 from projects.examples import example_path
-from projects.layout import auto_layout
+from projects.layout import auto_layout, fitting_wrap
 
 from .autosave import Autosave
 from .canvas.scene import CanvasScene
@@ -56,6 +56,9 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.actions = {}
         self._build_actions()
+        from .canvas.welcome import WelcomeCard
+
+        self.welcome = WelcomeCard(self.view, self.actions["new_example"], self.actions["open"])
         self._connect()
         from .training.session import install as install_training
 
@@ -161,6 +164,7 @@ class MainWindow(QMainWindow):
         self.doc.modified_changed.connect(lambda _m: self._update_title())
         self.doc.path_changed.connect(self._update_title)
         self.doc.graph_event.connect(lambda _ev: self._totals_timer.start())
+        self.doc.graph_event.connect(lambda _ev: self.welcome.update_for(self.doc.graph))
         self.doc.project_replaced.connect(self._after_replace)
         self.scene.selectionChanged.connect(self._on_selection)
         self.controller.status_message.connect(lambda m: self.statusBar().showMessage(m, 8000))
@@ -172,9 +176,13 @@ class MainWindow(QMainWindow):
         self._totals_timer.timeout.connect(self._update_status)
 
     # ---- status --------------------------------------------------------------------------------
+    @property
+    def display_name(self) -> str:
+        """The name the title bar and every prompt use for the open project."""
+        return self.doc.path.name if self.doc.path else (self.name_hint or "Untitled")
+
     def _update_title(self) -> None:
-        name = self.doc.path.name if self.doc.path else (self.name_hint or "Untitled")
-        self.setWindowTitle(f"NetCanvas — {name}[*]")
+        self.setWindowTitle(f"NetCanvas — {self.display_name}[*]")
         self.setWindowModified(self.doc.modified)
 
     def _on_selection(self) -> None:
@@ -211,7 +219,8 @@ class MainWindow(QMainWindow):
     def _after_replace(self) -> None:
         self.inspector.show_selection([])
         self._update_status()
-        QTimer.singleShot(0, self.view.frame_all)
+        self.welcome.update_for(self.doc.graph)
+        QTimer.singleShot(0, lambda: self.view.frame_all(readable=True))
 
     # ---- files ----------------------------------------------------------------------------------
     def show_error(self, message: str) -> None:
@@ -219,7 +228,7 @@ class MainWindow(QMainWindow):
 
     def ask_save_changes(self) -> str:
         """'save', 'discard' or 'cancel' (tests replace this method)."""
-        box = QMessageBox.question(self, "NetCanvas", f"Save the changes to {self.doc.display_name}?",
+        box = QMessageBox.question(self, "NetCanvas", f"Save the changes to {self.display_name}?",
                                    QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel)
         return {QMessageBox.Save: "save", QMessageBox.Discard: "discard"}.get(box, "cancel")
 
@@ -278,7 +287,11 @@ class MainWindow(QMainWindow):
 
     def open_example(self, name: str) -> None:
         project, problems = read_project(example_path(name))
-        if len(project.graph.nodes) > 7 and len(project.graph.nodes) <= 16:  # a readable two-row layout
+        size = self.view.viewport().size()
+        if self.isVisible() and len(project.graph.nodes) > 7:  # laid out to fit this window, readable
+            wrap = fitting_wrap(project.graph, size.width(), size.height())
+            project.view["positions"] = auto_layout(project.graph, wrap=wrap)
+        elif 7 < len(project.graph.nodes) <= 16:  # not shown yet: the default window's two-row layout
             project.view["positions"] = auto_layout(project.graph, wrap=(len(project.graph.nodes) + 1) // 2)
         self.name_hint = f"{name}.dlproj"
         self.doc.set_project(project, None, problems=problems)
@@ -348,6 +361,16 @@ class MainWindow(QMainWindow):
             act.triggered.connect(lambda _c=False, p=path: self.maybe_save() and self.open_file(p))
         self.recent_menu.setEnabled(True)
 
+    def open_at_start(self, asked: str | None = None) -> str:
+        """What the editor opens at start-up: the file asked for, else the last project (while it
+        still exists), else, the first time, the course's LeNet-5. Returns what was opened."""
+        last = next((p for p in self.recent_files() if Path(p).is_file()), None)
+        start = asked or last
+        if start and self.open_file(start):
+            return str(start)
+        self.open_example("lenet5-classic")
+        return "lenet5-classic"
+
     def offer_recovery(self) -> bool:
         pending = self.autosave.pending()
         if pending is None:
@@ -415,11 +438,7 @@ def run_editor(argv: list[str]) -> int:
     app = make_app([])
     window = MainWindow()
     if not window.offer_recovery():
-        if argv:
-            if not window.open_file(argv[0]):
-                window.open_example("lenet5-classic")
-        else:
-            window.open_example("lenet5-classic")
+        window.open_at_start(argv[0] if argv else None)
     window.show()
     app.aboutToQuit.connect(release_clipboard)
     if os.environ.get("NETCANVAS_EXIT_AFTER_SHOW"):  # bench/startup.py

@@ -12,6 +12,33 @@ def position_after(positions: dict[str, list[float]], node_id: str) -> list[floa
     return [x + COLUMN_WIDTH, y]
 
 
+def insertion_moves(graph, positions: dict[str, list[float]], src: str, dst: str,
+                    dropped: list[float]) -> tuple[list[float], dict[str, list[float]]]:
+    """Where a block dropped on the wire ``src`` -> ``dst`` goes, and the moves that make room for it:
+    it takes the column right of ``src``, and ``dst`` with every block it feeds shifts right by the
+    room missing. A wire that runs backwards (to the next band of a wrapped layout) keeps the drop
+    point and moves nothing."""
+    sx, sy = positions.get(src, dropped)
+    dx, _dy = positions.get(dst, dropped)
+    if dx <= sx:
+        return list(dropped), {}
+    spot = [sx + COLUMN_WIDTH, sy]
+    missing = spot[0] + COLUMN_WIDTH - dx
+    if missing <= 0:
+        return spot, {}
+    fed: dict[str, list[str]] = {}
+    for w in graph.wires:
+        fed.setdefault(w.src, []).append(w.dst)
+    reach, todo = {dst}, [dst]
+    while todo:
+        for nxt in fed.get(todo.pop(), ()):
+            if nxt not in reach and nxt != src:
+                reach.add(nxt)
+                todo.append(nxt)
+    moves = {nid: [positions[nid][0] + missing, positions[nid][1]] for nid in reach if nid in positions}
+    return spot, moves
+
+
 def generated_project(blocks: int = 500, fan_out: int = 20) -> Project:
     """A large valid graph for benchmarks: an input feeding ``fan_out`` dense branches (so the input
     has ``fan_out`` wires) and one long dense chain making up the rest of ``blocks``."""

@@ -184,7 +184,7 @@ def test_trained_2d_gan_explores_points_and_reports_modes(window, qtbot, tmp_pat
     window.open_example("lenet5")
     assert not d.tabs.isTabVisible(d.tabs.indexOf(d.samples)) and d.samples.frames == 0
     assert explore.explorer is None and explore.results == {}
-    assert d.evaluation.report is None and d.evaluation.pages.currentIndex() == 0
+    assert d.evaluation.report is None and d.evaluation.pages.currentWidget() is d.evaluation.empty
     assert d.prediction.body.isVisibleTo(d.prediction) and not ex.part_menus["generator"].menuAction().isVisible()
     assert d.curves.loss_plot.getPlotItem().titleLabel.text == "Loss" and "accuracy" in d.curves.items
 

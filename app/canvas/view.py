@@ -6,6 +6,8 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QGraphicsView
 
+from projects.layout import READABLE_ZOOM
+
 BLOCK_MIME = "application/x-netcanvas-block-type"
 MIN_ZOOM, MAX_ZOOM = 0.15, 3.0
 
@@ -51,7 +53,10 @@ class CanvasView(QGraphicsView):
     def reset_zoom(self) -> None:
         self.set_zoom(1.0)
 
-    def frame_all(self) -> None:
+    def frame_all(self, readable: bool = False) -> None:
+        """Fit every block in the window (zoom at most 1). ``readable``: never below READABLE_ZOOM,
+        where text is still legible; a graph too large for that is shown from its top-left
+        (where the inputs are) instead of shrunk to a smudge."""
         items = [i for i in self.scene().items() if i.parentItem() is None]
         if not items:
             return
@@ -61,13 +66,23 @@ class CanvasView(QGraphicsView):
         rect.adjust(-40, -40, 40, 40)
         self.resetTransform()
         self.fitInView(rect, Qt.KeepAspectRatio)
+        floor = READABLE_ZOOM if readable else MIN_ZOOM
         if self.zoom() > 1.0:
             self.resetTransform()
-        elif self.zoom() < MIN_ZOOM:
-            self.set_zoom(MIN_ZOOM)
+        elif self.zoom() < floor:
+            self.set_zoom(floor)
+            view = self.mapToScene(self.viewport().rect()).boundingRect()
+            self.centerOn(rect.left() + view.width() / 2, rect.top() + view.height() / 2)
+            self.resetCachedContent()
+            self.zoom_changed.emit(self.zoom())
+            return
         self.centerOn(rect.center())
         self.resetCachedContent()
         self.zoom_changed.emit(self.zoom())
+
+    def reveal(self, item) -> None:
+        """Scroll so that ``item`` (a block just added) is in view, keeping the zoom."""
+        self.ensureVisible(item.sceneBoundingRect(), 60, 60)
 
     # ---- pan ----------------------------------------------------------------------------------
     def keyPressEvent(self, event):

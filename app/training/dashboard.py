@@ -16,6 +16,7 @@ from .feature_maps import FeatureMapView
 from .perceptron_view import PerceptronView
 from .gradients import GradientView
 from .prediction import PredictionView
+from .run_names import run_name
 from .samples import SamplesView
 from .taskinfo import is_generative, project_task
 
@@ -149,6 +150,38 @@ class TrainingDashboard(QWidget):
     def set_device_choice(self, value: str) -> None:
         i = self.device.findData(value or "auto")
         self.device.setCurrentIndex(max(i, 0))
+
+    def show_last_run(self, project) -> None:
+        """Progress bar, progress line, status and device label as ``project``'s last run left them
+        (or ready for a first run): nothing of another project stays on screen."""
+        runs = project.history.get("runs") or []
+        last = runs[-1] if runs else None
+        self.show_banner("")
+        self._last_progress = 0.0
+        self.progress.setRange(0, 100)
+        if last is None:
+            self.progress.setValue(0)
+            self.progress_text.setText("Press Train (F5) to train this network")
+            self.status.setText("")
+            self.device_label.setText("")
+            return
+        planned = (last.get("settings") or {}).get("epochs") or 0
+        done = len(last.get("epochs") or [])
+        self.progress.setValue(100 if last.get("status") == "finished" or not planned else
+                               min(100, round(100 * done / planned)))
+        self.progress_text.setText(f"Last run: {run_name(last)} · press Train (F5) to train again")
+        reason = last.get("reason") or ""
+        self.status.setText(f"Last run {last.get('status', '?')}: {reason}" if reason else "")
+        self.device_label.setText(f"last run on {last['device']}" if last.get("device") else "")
+
+    def show_paused(self, e: dict) -> None:
+        """A paused event: the progress line and the status name the same step (the progress line is
+        otherwise updated a few times a second and may lag behind)."""
+        self.progress.setValue(min(e["step"], self.progress.maximum()))
+        total = f"/{self.progress.maximum():,}" if self.progress.maximum() > 1 else ""
+        self.progress_text.setText(f"epoch {e['epoch']}/{getattr(self, 'epochs', '?')} · step {e['step']:,}{total}"
+                                   " · paused")
+        self.status.setText(f"Paused at epoch {e['epoch']}, step {e['step']:,}: press Resume (F5) to go on")
 
     def show_started(self, e: dict) -> None:
         self._last_progress = 0.0

@@ -21,6 +21,25 @@ from .generative_report import GenerativeReport
 from .pictures import to_qimage  # noqa: F401 - prediction.py imports it from here
 from .report_widgets import read_only_table, scrolling_grid
 
+UNTRAINED_HINT = "Train, then evaluate the model on test images it has never seen"
+TRAINED_HINT = ("This project has trained weights but no saved evaluation: press Evaluate on the test set to "
+                "measure them (the result is kept in the project)")
+# Report parts that are pictures or long per-sample lists: shown, but not kept in the project file.
+NOT_KEPT = ("wrong_images", "unusual_images", "forecast", "anomaly_scores")
+
+
+def kept_report(report: dict) -> dict:
+    """The part of an evaluation report that is saved with the run it measured."""
+    return {k: v for k, v in report.items() if k not in NOT_KEPT}
+
+
+def saved_evaluation(project) -> dict | None:
+    """The evaluation kept with the project's last run, when the project still has that run's weights."""
+    runs = project.history.get("runs") or [] if project is not None else []
+    report = runs[-1].get("evaluation") if runs and project.weights else None
+    return report if isinstance(report, dict) else None
+
+
 GENERATIVE_HINT = ("Evaluate to measure the trained model on the test set. A GAN gets the Frechet distance between "
                    "its samples and test images (a small classifier is trained on the dataset for it the first "
                    "time, which takes a while) or, on 2-D points, the modes it covers; a VAE gets its negative "
@@ -91,7 +110,7 @@ class EvaluationView(QWidget):
         self._thread = None
         self.button = QPushButton(icon("mdi6.clipboard-check-outline"), "Evaluate on the test set")
         self.best = QCheckBox("Best checkpoint")
-        self.status = QLabel("Train, then evaluate the model on test images it has never seen")
+        self.status = QLabel(UNTRAINED_HINT)
         self.status.setWordWrap(True)
         self.calculator_button = QPushButton(icon("mdi6.calculator-variant-outline"), "Confusion-matrix calculator")
         self.calculator_button.setCheckable(True)
@@ -132,6 +151,10 @@ class EvaluationView(QWidget):
         self.pages.addWidget(self.forecast)
         self.calculator = ConfusionCalculator()
         self.pages.addWidget(self.calculator)
+        self.empty = QLabel(UNTRAINED_HINT)  # no report yet: a sentence, not an empty heat map
+        self.empty.setAlignment(Qt.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.pages.addWidget(self.empty)
         self._report_page = 0  # the page the calculator button returns to
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -139,7 +162,8 @@ class EvaluationView(QWidget):
         lay.addWidget(self.pages, 1)
         self.button.clicked.connect(lambda: self.evaluate())
         self.calculator_button.toggled.connect(self.show_calculator)
-        self._arrived.connect(self._show)
+        self._arrived.connect(self._on_arrived)
+        self.measured = None  # the project the last evaluation started measured
 
     def show_calculator(self, on: bool = True) -> None:
         """The confusion-matrix calculator in place of the report (and back)."""
@@ -150,21 +174,28 @@ class EvaluationView(QWidget):
             self.calculator_button.setChecked(on)
 
     def set_project(self, project) -> None:
-        """The open project: another one's report is cleared (a view never shows a previous project)."""
+        """The open project: another one's report is cleared (a view never shows a previous project);
+        a trained project shows the evaluation kept with its last run, or says how to make one."""
         if project is not self.project:
+            self.project = project
             self.clear()
             from .taskinfo import is_generative, project_task
 
-            if project is not None and is_generative(project_task(project)):
+            saved = saved_evaluation(project)
+            if saved is not None:
+                self._show(saved, saved=True)
+            elif project is not None and is_generative(project_task(project)):
                 self.pages.setCurrentWidget(self.generative)
                 self.generative.details.setText(GENERATIVE_HINT)
         self.project = project
-        self.button.setEnabled(bool(project is not None and project.weights))
+        self.button.setEnabled(bool(project is not None and project.weights) and not self.busy)
 
     def clear(self) -> None:
         self.calculator_button.setChecked(False)
         self.report = None
-        self.status.setText("Train, then evaluate the model on test images it has never seen")
+        hint = TRAINED_HINT if self.project is not None and self.project.weights else UNTRAINED_HINT
+        self.status.setText(hint)
+        self.empty.setText(hint)
         self.heat_item.clear()
         for item in self.count_items:
             self.heat.removeItem(item)
@@ -173,7 +204,8 @@ class EvaluationView(QWidget):
         self._wrong([], [])
         self.generative.clear()
         self.forecast.clear()
-        self.pages.setCurrentIndex(0)
+        self.pages.setCurrentWidget(self.empty)
+        self._report_page = self.pages.currentIndex()
 
     @property
     def busy(self) -> bool:
@@ -188,10 +220,19 @@ class EvaluationView(QWidget):
             return False
         self.status.setText("Evaluating on the test set…")
         self.button.setEnabled(False)
+        self.measured = project
         self._thread = evaluate_in_background(project.copy(), self.best.isChecked(), self._arrived.emit)
         return True
 
-    def _show(self, report) -> None:
+    def _on_arrived(self, report) -> None:
+        if self.measured is not self.project:  # another project was opened meanwhile: not its report
+            self.button.setEnabled(bool(self.project is not None and self.project.weights))
+            return
+        self._show(report)
+
+    def _show(self, report, saved: bool = False) -> None:
+        """Show a report: a new one (then ``finished`` is emitted, and the session keeps it with the
+        run) or, ``saved``, the one kept in the project file."""
         self.button.setEnabled(True)
         if isinstance(report, str):
             self.status.setText(report)
@@ -200,10 +241,12 @@ class EvaluationView(QWidget):
             return
         self.report = report
         self.show_calculator(False)
+        done = (lambda: None) if saved else (lambda: self.finished.emit(report))
+        note = " (saved with the project; Evaluate again to recompute)" if saved else ""
         if report.get("task") in ("gan", "vae"):
             self.pages.setCurrentWidget(self.generative)
-            self.status.setText(self.generative.show_report(report))
-            self.finished.emit(report)
+            self.status.setText(self.generative.show_report(report) + note)
+            done()
             return
         self.pages.setCurrentIndex(0)
         if "confusion_matrix" not in report:
@@ -215,15 +258,20 @@ class EvaluationView(QWidget):
             if report.get("forecast") is not None:
                 self.pages.setCurrentWidget(self.forecast)
                 self.forecast.show_report(report)
-            self.finished.emit(report)
+            else:
+                self.empty.setText("This regression's figures are in the line above.")
+                self.pages.setCurrentWidget(self.empty)
+            self.status.setText(self.status.text() + note)
+            done()
             return
+        self.pages.setCurrentIndex(0)
         m = report["macro"]
         self.status.setText(f"{report['samples']:,} test samples of '{report['dataset']}': accuracy "
-                            f"{report['accuracy']:.2%}, loss {report['loss']:.4f}, macro F1 {m['f1']:.3f}")
+                            f"{report['accuracy']:.2%}, loss {report['loss']:.4f}, macro F1 {m['f1']:.3f}" + note)
         self._heat(report["classes"], np.asarray(report["confusion_matrix"], dtype=float))
         self._table(report)
         self._wrong(report.get("most_confident_wrong") or [], report.get("wrong_images") or [])
-        self.finished.emit(report)
+        done()
 
     def _heat(self, classes: list[str], cm: np.ndarray) -> None:
         rows = cm.sum(1, keepdims=True)

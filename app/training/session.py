@@ -7,6 +7,7 @@ import os
 import time
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from runtime.attention import attention_nodes
@@ -71,6 +72,7 @@ class TrainingSession(QObject):
         self.doc.training_changed.connect(self._on_edit)
         window.scene.selectionChanged.connect(self._on_canvas_selection)
         d.feature_maps.block_chosen.connect(self._watch)
+        d.evaluation.finished.connect(self._keep_evaluation)
         d.samples.step_requested.connect(self.step_once)
         d.device.currentIndexChanged.connect(lambda _i: self._device_changed())
         self.on_project_replaced()
@@ -80,8 +82,8 @@ class TrainingSession(QObject):
     def _make_actions(self) -> None:
         a = self.window._action
         a("train", "&Train", self.train, "F5", "mdi6.play", "Train the network on a frozen copy of the project")
-        a("pause", "&Pause", self.pause, None, "mdi6.pause", "Pause training after the current batch")
-        a("resume", "&Resume", self.resume, None, "mdi6.play-pause", "Resume a paused run")
+        a("pause", "&Pause", self.pause, ["F6", "Pause"], "mdi6.pause", "Pause training after the current batch (F6)")
+        a("resume", "&Resume", self.resume, None, "mdi6.play-pause", "Resume a paused run (F5)")
         a("stop", "&Stop", self.stop, "Shift+F5", "mdi6.stop", "Stop training and keep the weights trained so far")
         a("compare_recurrent", "&Compare RNN / LSTM / GRU", self.compare_recurrent, None, "mdi6.compare-horizontal",
           "Train this graph (or the standard long-dependency task) with a plain RNN, an LSTM and a GRU side by side")
@@ -92,6 +94,10 @@ class TrainingSession(QObject):
         acts["pause"].setEnabled(s == "running")
         acts["resume"].setEnabled(s == "paused")
         acts["stop"].setEnabled(s in ("running", "paused"))
+        # F5 is the one key for "go": Train when idle, Resume when paused (one action holds it at a time)
+        f5 = [QKeySequence("F5")]
+        acts["train"].setShortcuts([] if s == "paused" else f5)
+        acts["resume"].setShortcuts(f5 if s == "paused" else [])
         self.dashboard.samples.set_run_state(s)
         self.dashboard.perceptron.set_run_state(s)
 
@@ -187,6 +193,18 @@ class TrainingSession(QObject):
         view.show()
         return view
 
+    def _keep_evaluation(self, report) -> None:
+        """A new evaluation of the open project's weights is kept with its last run (saved in the file),
+        so that reopening the project shows it."""
+        from .evaluation import kept_report
+
+        project = self.dashboard.evaluation.measured
+        runs = project.history.get("runs") if project is not None else None
+        if not isinstance(report, dict) or project is not self.doc.project or not runs:
+            return
+        runs[-1]["evaluation"] = kept_report(report)
+        self.doc.mark_modified()
+
     def _watch(self, nid: str) -> None:
         if self.worker is not None and self.running:
             self.worker.watch([nid, *attention_ids(self.run_project.graph if self.run_project else self.doc.graph)])
@@ -202,12 +220,19 @@ class TrainingSession(QObject):
             return
         events = self.worker.drain()
         d = self.dashboard
+        # The views show the open project: a run of a project that is no longer open only moves the
+        # progress line (its results still go to its own project, see _done).
+        feed = self.run_project is self.doc.project
         last_step = maps = samples = attention = None
         for e in events:
             kind = e["event"]
+            if not feed and kind not in ("step", "_done"):
+                continue
             if kind == "step":
-                d.curves.add_step(e)
                 last_step = e
+                if not feed:
+                    continue
+                d.curves.add_step(e)
                 if self._stepping and self.state == "paused":
                     d.status.setText(self._stepped_text(self._stepping.pop(0), e))
             elif kind == "epoch":
@@ -230,7 +255,8 @@ class TrainingSession(QObject):
                 d.samples.started(e)
                 d.status.setText(f"Training {e['task']} on {e['device']} ({e['precision']})")
             elif kind == "paused":
-                d.status.setText(f"Paused at epoch {e['epoch']}, step {e['step']:,}: press Resume (F5) to go on")
+                last_step = None  # older than the pause: the paused event names the step reached
+                d.show_paused(e)
                 d.samples.set_paused_at(e["step"])
             elif kind == "resumed":
                 d.status.setText("Resumed")
@@ -240,6 +266,8 @@ class TrainingSession(QObject):
                 d.status.setText(("Training failed: " if kind == "failed" else "") + e["reason"])
             elif kind == "_done":
                 self._done(e["result"])
+                if not feed:  # the open project's panels were just rebuilt: no stale progress after that
+                    last_step = None
         if last_step is not None:
             d.show_step(last_step, paused=self.state == "paused")
         if maps is not None:
@@ -250,7 +278,7 @@ class TrainingSession(QObject):
             d.attention.add(attention)
         if d.gradients.dirty and d.gradients.isVisible():
             d.gradients.refresh()
-        if d.curves.dirty and (d.curves.isVisible() or self.worker.result is not None):
+        if feed and d.curves.dirty and (d.curves.isVisible() or self.worker.result is not None):
             d.curves.refresh()
             self.frames += 1
 
@@ -280,19 +308,19 @@ class TrainingSession(QObject):
             if result.status == "finished" and self.auto_evaluate:
                 d.evaluation.evaluate(target)
         elif target is not None:
-            d.show_banner("The run ended after another project was opened: its results are not in this one")
+            d.show_last_run(self.doc.project)
+            d.show_banner("The run ended after another project was opened: its results went to the project it "
+                          "started from, not this one")
         self.run_finished.emit(result.status)
 
     # ---- project changes ------------------------------------------------------------------------------
     def on_project_replaced(self) -> None:
+        """The one rule: every view is rebuilt from the open project and its runs (New, Open, an
+        example, Revert, undo of a load); a run of the previous project goes on in the background."""
         d = self.dashboard
-        d.set_device_choice(self.doc.project.training.get("device") or "auto")
-        d.feature_maps.set_graph(self.doc.graph)
-        if self.running:
-            d.show_banner("Another project was opened during the run: the run's results go to the project "
-                          "it started from, not this one")
-            return
         project = self.doc.project
+        d.set_device_choice(project.training.get("device") or "auto")
+        d.feature_maps.set_graph(self.doc.graph)
         d.gradients.start_run(self.doc.graph, "Train to see how large each block's gradients are after each update.")
         runs = project.history.get("runs") or []
         if runs:
@@ -300,13 +328,19 @@ class TrainingSession(QObject):
         else:
             d.curves.set_spec(spec_of_task(project_task(project)))
             d.curves.clear()
+            d.curves.refresh()
+        if not self.running:
+            d.show_last_run(project)
         self._show_project_results()
+        if self.running:
+            d.show_banner("Another project was opened during the run: it goes on in the background and its "
+                          "results go to the project it started from, not this one")
 
     def _show_project_results(self) -> None:
         """Every view of the Training tab from the open project (one path: open, new, end of a run)."""
         d, project = self.dashboard, self.doc.project
         runs = project.history.get("runs") or []
-        d.curves.set_runs(runs[:-1] if self.running else runs)
+        d.curves.set_runs(runs[:-1] if self.running and self.run_project is project else runs)
         d.set_project(project)
         d.feature_maps.show_weights(project if project.weights else None)
         if runs and runs[-1].get("device"):
