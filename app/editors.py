@@ -123,6 +123,9 @@ class BoolEditor(Editor):
 class ChoiceEditor(Editor):
     def make(self):
         w = QComboBox()
+        # long choices (dataset titles) must not widen the inspector: shown in full in the open list
+        w.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        w.setMinimumContentsLength(8)
         for choice in self.param.choices:
             w.addItem(str(choice), choice)
         w.currentIndexChanged.connect(lambda i: self.committed.emit(self.widget.itemData(i)))

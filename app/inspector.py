@@ -49,6 +49,8 @@ class Inspector(QScrollArea):
         self.doc = document
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.NoFrame)
+        # everything on a page wraps or shrinks to the dock's width: no sideways scrolling
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.node_id: str | None = None
         self.mode = ""
         self.rows: dict = {}
@@ -66,6 +68,8 @@ class Inspector(QScrollArea):
         page = QWidget()
         outer = QVBoxLayout(page)
         head = QLabel(f"<b style='font-size:12pt'>{title}</b>")
+        head.setWordWrap(True)
+        head.setToolTip(title)
         outer.addWidget(head)
         if help_text:
             helper = QLabel(help_text)
@@ -74,6 +78,7 @@ class Inspector(QScrollArea):
             outer.addWidget(helper)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.WrapLongRows)  # a long label goes above its field
         outer.addLayout(form)
         self.info = QLabel()
         self.info.setWordWrap(True)
@@ -131,7 +136,9 @@ class Inspector(QScrollArea):
         self.sections = self._training_sections()
         gan = "d_optimizer" in self.sections
         section = object()
-        for sec, param in TRAINING_SCHEMA:
+        order = {sec: i for i, sec in enumerate(dict.fromkeys(sec for sec, _ in TRAINING_SCHEMA))}
+        grouped = sorted(TRAINING_SCHEMA, key=lambda sp: order[sp[0]])  # one heading per section (stable)
+        for sec, param in grouped:
             if sec not in self.sections:
                 continue
             if sec != section:

@@ -38,6 +38,8 @@ class Palette(QWidget):
         self.tree.setDragEnabled(True)
         self.tree.setDragDropMode(QAbstractItemView.DragOnly)
         self.tree.setIndentation(12)
+        self.tree.setWordWrap(True)  # long titles ("Partial Conv (LeNet C3)") wrap instead of being cut
+        self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.search)
