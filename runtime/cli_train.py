@@ -32,6 +32,8 @@ def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--seed", type=int, help="random seed")
         p.add_argument("-o", "--output", help="write the trained project here instead of into FILE")
         p.add_argument("--log-json", help="also write every event as a JSON line to this file")
+        p.add_argument("--tensorboard", metavar="DIR", help="also write the run's scalars as TensorBoard event "
+                       "files into a new DIR/<project>-<date-time> folder (view with: tensorboard --logdir DIR)")
         p.add_argument("--nproc", type=int, default=1, help="processes (GPUs) on this machine, via torchrun")
         p.add_argument("--nnodes", default="1", help="machines (torchrun rendezvous), e.g. 2")
         p.add_argument("--node-rank", type=int, default=0, help="this machine's rank (multi-machine)")
@@ -52,6 +54,9 @@ def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("images", nargs="*", help="PNG or JPEG files (any size); none for a GAN or a VAE's samples")
         p.add_argument("--json", action="store_true", help="print JSON")
         p.add_argument("--best", action="store_true", help="use the best checkpoint instead of the last weights")
+        p.add_argument("--polarity", choices=("auto", "invert", "keep"), default="auto",
+                       help="classifier on light-on-dark grayscale images (Fashion-MNIST, MNIST): invert a photo "
+                       "with a light background (auto, the default), always (invert) or never (keep)")
         p.add_argument("-o", "--output", help="GAN/VAE: the PNG to write (default: FILE-samples.png)")
         p.add_argument("--samples", type=int, default=64, help="GAN/VAE: how many samples in the grid (default 64)")
         p.add_argument("--label", type=int, help="conditional GAN: the class id to generate")
@@ -123,6 +128,15 @@ def _open_log(sink_type, path: str):
                        "name a file in a folder that exists and that you can write to") from None
 
 
+def _open_tensorboard(folder: str, name: str):
+    from .tensorboard_sink import TensorBoardError, tensorboard_sink
+
+    try:
+        return tensorboard_sink(folder, name)
+    except TensorBoardError as e:
+        raise CliError(str(e)) from None
+
+
 def train_and_save(project, overrides: dict, args, rank: int = 0, world: int = 1, wrap_module=None) -> int:
     from projects.saving import Fingerprint, ProjectSaveError, check_can_save
 
@@ -144,14 +158,18 @@ def train_and_save(project, overrides: dict, args, rank: int = 0, world: int = 1
     log = _open_log(JsonLogSink, args.log_json) if args.log_json and rank == 0 else None
     if log:
         sinks.append(log)
+    board = _open_tensorboard(args.tensorboard, Path(args.file).stem) if args.tensorboard and rank == 0 else None
+    if board:
+        sinks.append(board)
     previous = _stop_on_ctrl_c(control)
     try:
         result = Trainer(project, overrides, sinks, control, rank=rank, world=world,
                          wrap_module=wrap_module).run()
     finally:
         _restore_signals(previous)
-        if log:
-            log.close()
+        for sink in (log, board):
+            if sink:
+                sink.close()
     if result.status == "failed" and not result.run.get("steps"):
         raise CliError(result.reason)
     if rank == 0:
@@ -337,7 +355,7 @@ def cmd_predict(args) -> int:
             return _predict_generative(project, args)
         if not args.images:
             raise CliError("no image files were given; name one or more image files after the project to predict their classes")
-        results = predict_images(project, args.images, best=args.best)
+        results = predict_images(project, args.images, best=args.best, polarity=args.polarity)
     except EvaluationError as e:
         raise CliError(str(e)) from None
     if args.json:
@@ -345,7 +363,9 @@ def cmd_predict(args) -> int:
         return 0
     for r in results:
         top = ", ".join(f"{t['class']} {t['probability']:.1%}" for t in r["top3"])
-        print(f"{r['file']}: {r['class']} ({r['probability']:.1%})   top-3: {top}")
+        print(shown(f"{r['file']}: {r['class']} ({r['probability']:.1%})   top-3: {top}"))  # names from the file
+        if r.get("note"):
+            print(f"  note: {r['note']}")
     return 0
 
 

@@ -11,7 +11,8 @@ import os
 import subprocess
 import sys
 
-FORWARDED = ("epochs", "batch_size", "lr", "device", "data", "test_data", "limit", "seed", "output", "log_json")
+FORWARDED = ("epochs", "batch_size", "lr", "device", "data", "test_data", "limit", "seed", "output", "log_json",
+             "tensorboard")
 
 
 def torchrun_command(args) -> list[str]:

@@ -134,9 +134,12 @@ def confident_mistakes(out: torch.Tensor, y: torch.Tensor, classes: list[str], n
              "probability": float(conf[i])} for i in order]
 
 
-def predict_images(project: Project, paths, best: bool = False, top: int = 3) -> list[dict[str, Any]]:
-    """Class, probability and top-k for each image file, prepared as the model's input expects."""
-    from .data import DatasetError, prepare_image
+def predict_images(project: Project, paths, best: bool = False, top: int = 3,
+                   polarity: str = "auto") -> list[dict[str, Any]]:
+    """Class, probability and top-k for each image file, prepared as the model's input expects and,
+    for light-on-dark grayscale training images, inverted (``polarity``: auto, invert, keep) and
+    centred like them; with what was done: polarity, centred and a note when it looks unlike them."""
+    from .data import DatasetError, prepare_photo
 
     model = _model(project, best)
     head, params = _head(project, model)
@@ -148,14 +151,15 @@ def predict_images(project: Project, paths, best: bool = False, top: int = 3) ->
     results = []
     for path in paths:
         try:
-            x = prepare_image(path, shape, run.get("normalization"))
+            photo = prepare_photo(path, shape, run, polarity)
         except DatasetError as e:
             raise EvaluationError(str(e)) from None
         with torch.no_grad():
-            prob = head.predict(params, model.module(x))[0]
+            prob = head.predict(params, model.module(photo.x))[0]
         names = classes or [str(i) for i in range(len(prob))]
         p, idx = prob.topk(min(top, len(prob)))
         results.append({"file": str(Path(path)), "class": names[int(idx[0])], "probability": float(p[0]),
                         "top3": [{"class": names[int(i)], "probability": float(v)} for v, i in zip(p, idx)],
-                        "probabilities": {names[i]: float(v) for i, v in enumerate(prob)}})
+                        "probabilities": {names[i]: float(v) for i, v in enumerate(prob)},
+                        "polarity": photo.polarity, "centred": photo.centred, "note": photo.note})
     return results

@@ -1,14 +1,17 @@
-"""Training progress on a terminal: one live line with a bar, ETA and the task's metrics; plain lines
-(one per epoch, and a step line at most every few seconds) when the output is not a terminal.
+"""Training progress on a terminal: one tqdm bar over the whole run with the epoch, step, the task's
+metrics, samples/s and ETA, messages (epoch lines, pauses) printed above it; plain lines (one per
+epoch, and a step line at most every few seconds) when the output is not a terminal.
 The metrics shown are the ones ``run_started`` announces (loss and accuracy, a GAN's D and G
 losses, a VAE's reconstruction and KL), with their short names."""
 from __future__ import annotations
 
+import os
+import shutil
 import time
 
 from projects.tasks import TASK_SPECS, Metric
 
-from .events import Event
+from .events import END_EVENTS, Event
 
 
 def _clock(seconds: float | None) -> str:
@@ -20,14 +23,35 @@ def _clock(seconds: float | None) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+def _have_tqdm() -> bool:
+    """tqdm draws the bar; without it (a bare install) a terminal gets the plain lines."""
+    try:
+        import tqdm  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _size(stream) -> tuple[int, int]:
+    """The terminal's columns and lines; $COLUMNS and $LINES, or 80 x 24, for a pseudo-terminal
+    that reports no size (tqdm would draw nothing there)."""
+    try:
+        size = os.get_terminal_size(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        size = os.terminal_size((0, 0))
+    fallback = shutil.get_terminal_size((80, 24))
+    return size.columns or fallback.columns, size.lines or fallback.lines
+
+
 class ProgressPrinter:
     def __init__(self, stream, plain_every_s: float = 10.0, width: int = 24, control=None):
         self.stream = stream
         self.control = control  # given: a traced task's samples are asked for, and their rows printed
         self.traced = 0  # trace rows printed so far
-        self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self.tty = hasattr(stream, "isatty") and stream.isatty() and _have_tqdm()
         self.plain_every_s = plain_every_s
-        self.width = width
+        self.width = width  # of the bar, in characters
+        self.bar = None  # the tqdm bar while a run shows one
         self.last_plain = 0.0
         self.epochs = 0
         self.metrics: list[Metric] = [Metric("loss", "loss", "loss"),
@@ -58,8 +82,8 @@ class ProgressPrinter:
             self._trace(e["trace"])
         elif kind in ("paused", "resumed"):
             self._line(kind)
-        elif kind == "checkpoint":
-            pass
+        elif kind in END_EVENTS:
+            self.close()
 
     def _trace(self, rows: list[dict]) -> None:
         """The trace rows not printed yet (a perceptron's presentations: sample, s, y, d - y, new weights)."""
@@ -81,20 +105,37 @@ class ProgressPrinter:
         return "  ".join(out)
 
     def _step(self, e: Event) -> None:
-        frac = e["step"] / max(e["total_steps"], 1)
         text = (f"epoch {e['epoch']}/{self.epochs}  step {e['step']}/{e['total_steps']}  {self._values(e)}  "
                 f"{e['samples_per_s']:,.0f} samples/s  ETA {_clock(e['eta_s'])}")
         if self.tty:
-            filled = int(frac * self.width)
-            bar = "#" * filled + "." * (self.width - filled)
-            self.stream.write(f"\r[{bar}] {frac:4.0%}  {text}\x1b[K")
-            self.stream.flush()
+            self._draw(e["step"], e["total_steps"], text)
         elif time.monotonic() - self.last_plain >= self.plain_every_s:
             self.last_plain = time.monotonic()
             self._line(text)
 
+    def _draw(self, step: int, total: int, text: str) -> None:
+        """Move the bar to global ``step`` of ``total`` after ``text``, the line cut to the terminal's width
+        (the bar goes first, the numbers stay); tqdm throttles the redraws."""
+        if self.bar is None:
+            from tqdm import tqdm
+
+            columns, lines = _size(self.stream)
+            self.bar = tqdm(total=total, initial=step, desc=text, file=self.stream, leave=False, ncols=columns,
+                            nrows=lines, bar_format=f"{{desc}}  {{percentage:3.0f}}%|{{bar:{self.width}}}|")
+            return
+        self.bar.total, (self.bar.ncols, self.bar.nrows) = total, _size(self.stream)  # cut to a width that may change
+        self.bar.set_description_str(text, refresh=False)
+        self.bar.update(step - self.bar.n)
+
+    def close(self) -> None:
+        """Take the bar off the terminal (at the end of a run)."""
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
     def _line(self, text: str) -> None:
-        if self.tty:
-            self.stream.write("\r\x1b[K")
+        if self.bar is not None:
+            self.bar.write(text, file=self.stream)  # above the bar, which is drawn again below
+            return
         self.stream.write(text + "\n")
         self.stream.flush()

@@ -1,6 +1,7 @@
 """The prediction panel (the course's practical work): load a local image (dialog or drop), see it
-as the network sees it, the predicted class with its probability, a bar chart of all classes, and
-optionally the true class to compare. Uses runtime.evaluate.predict_images."""
+as the network sees it (inverted and centred like light-on-dark training images, per the polarity
+switch), the predicted class with its probability, a note when it looks unlike the training images,
+a bar chart of all classes, and optionally the true class to compare. Uses runtime.evaluate.predict_images."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,26 +17,20 @@ from .evaluation import to_qimage
 from .plots import COLORS, plot_widget
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp)"
+POLARITIES = (("auto", "auto"), ("invert", "invert"), ("as is", "keep"))  # shown text, predict_images' value
 
 
-def seen_image(project, path) -> np.ndarray | None:
-    """The image as the model's input sees it (resized, gray if the input is), in [0, 1] for display."""
-    from runtime.data import prepare_image
+def seen_image(project, path, polarity: str = "auto") -> np.ndarray | None:
+    """The image as the model's input sees it (polarity and centring, fitted, gray if the input is),
+    in [0, 1] for display; None without a single input."""
+    from runtime.data import prepare_photo
     from runtime.evaluate import last_run
 
     inputs = [n for n in project.graph.nodes.values() if n.block and n.block.role == "input"]
     if len(inputs) != 1:
         return None
     shape = tuple(project.graph.states[inputs[0].id].outputs[0])
-    if len(shape) != 3:
-        return None
-    norm = last_run(project).get("normalization")
-    x = prepare_image(path, shape, norm)[0].float()
-    if norm:
-        import torch
-
-        x = x * torch.tensor(norm["std"]).view(-1, 1, 1) + torch.tensor(norm["mean"]).view(-1, 1, 1)
-    return x.clamp(0, 1).numpy()
+    return prepare_photo(path, shape, last_run(project), polarity).image.clamp(0, 1).numpy()
 
 
 def classes_of(project) -> list[str]:
@@ -53,9 +48,15 @@ class PredictionView(QWidget):
         self.project = None
         self.path: Path | None = None
         self.result: dict | None = None
+        self.seen: np.ndarray | None = None  # the image as the network sees it
         self.open_button = QPushButton(icon("mdi6.image-search-outline"), "Open image…")
         self.truth = QComboBox()
         self.truth.setToolTip("Optionally, the true class of your image, to compare")
+        self.polarity = QComboBox()
+        for text, value in POLARITIES:
+            self.polarity.addItem(text, value)
+        self.polarity.setToolTip("Light-on-dark training images (Fashion-MNIST, MNIST): invert a photo with a "
+                                 "light background (auto), always (invert) or never (as is)")
         self.picture = QLabel("Drop an image here\nor press Open image…")
         self.picture.setAlignment(Qt.AlignCenter)
         self.picture.setMinimumSize(160, 160)
@@ -63,6 +64,11 @@ class PredictionView(QWidget):
         self.answer = QLabel(" ")
         self.answer.setWordWrap(True)
         self.answer.setTextFormat(Qt.RichText)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setTextFormat(Qt.PlainText)
+        self.note.setStyleSheet("QLabel { color: #b06000; }")
+        self.note.hide()
         self.bars_plot = plot_widget("Probability of each class")
         self.bars_plot.setMouseEnabled(False, False)
         self.bars = pg.BarGraphItem(x0=[], y=[], height=0.7, width=[], brush=COLORS[0])
@@ -73,11 +79,14 @@ class PredictionView(QWidget):
         top.addWidget(self.open_button)
         top.addWidget(QLabel("True class:"))
         top.addWidget(self.truth)
+        top.addWidget(QLabel("Polarity:"))
+        top.addWidget(self.polarity)
         top.addStretch(1)
         left = QVBoxLayout()
         left.addWidget(QLabel("As the network sees it"))
         left.addWidget(self.picture, 1)
         left.addWidget(self.answer)
+        left.addWidget(self.note)
         body = QHBoxLayout()
         body.addLayout(left, 2)
         body.addWidget(self.bars_plot, 3)
@@ -97,6 +106,7 @@ class PredictionView(QWidget):
         self.generative = False
         self.open_button.clicked.connect(self.open_dialog)
         self.truth.currentIndexChanged.connect(lambda _i: self._show_answer())
+        self.polarity.currentIndexChanged.connect(lambda _i: self._repredict())
 
     def set_project(self, project) -> None:
         self.project = project
@@ -134,6 +144,11 @@ class PredictionView(QWidget):
             event.acceptProposedAction()
             self.predict(files[0])
 
+    def _repredict(self) -> None:
+        """The polarity switch changed: predict the current image again."""
+        if self.path is not None and self.project is not None and self.project.weights:
+            self.predict(self.path)
+
     def predict(self, path) -> dict | None:
         self.path = Path(path)
         if self.project is None or not self.project.weights:
@@ -141,11 +156,13 @@ class PredictionView(QWidget):
         from runtime.data import DatasetError
         from runtime.evaluate import EvaluationError, predict_images
 
+        polarity = self.polarity.currentData()
         try:
-            seen = seen_image(self.project, path)
-            self.result = predict_images(self.project, [path])[0]
+            self.result = predict_images(self.project, [path], polarity=polarity)[0]
+            seen = seen_image(self.project, path, polarity)
         except (EvaluationError, DatasetError, OSError) as e:
             return self._fail(str(e))
+        self.seen = seen
         if seen is not None:
             pix = QPixmap.fromImage(to_qimage(seen))
             side = max(64, min(self.picture.width(), self.picture.height()) - 8)
@@ -167,6 +184,7 @@ class PredictionView(QWidget):
 
     def _fail(self, message: str) -> None:
         self.result = None
+        self.note.hide()
         self.answer.setText(message)
         self.predicted.emit(message)
         return None
@@ -183,3 +201,5 @@ class PredictionView(QWidget):
                      f"</span>: the true class is {truth}" +
                      ("" if ok else f" ({r['probabilities'].get(truth, 0):.1%} for it)"))
         self.answer.setText(text + f"<br><small>{self.path.name if self.path else ''}</small>")
+        self.note.setText(f"Note: {r['note']}." if r.get("note") else "")
+        self.note.setVisible(bool(r.get("note")))

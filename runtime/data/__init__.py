@@ -10,7 +10,7 @@ from .catalog import DEFAULT_DATASET, list_datasets, load_dataset
 
 __all__ = ["DEFAULT_DATASET", "Dataset", "DatasetError", "DatasetInfo", "Split",
            "apply_augmentation", "check_augmentation", "encode_text", "list_datasets",
-           "load_dataset", "prepare_image"]
+           "load_dataset", "prepare_image", "prepare_photo"]
 
 
 def prepare_image(path, input_shape, normalization=None):
@@ -18,6 +18,15 @@ def prepare_image(path, input_shape, normalization=None):
     from .folder import prepare_image as _prepare
 
     return _prepare(path, input_shape, normalization)
+
+
+def prepare_photo(path, input_shape, run=None, polarity="auto"):
+    """A photo as the model's input, with the run's normalization and, when its training images are
+    light-on-dark grayscale, their polarity and framing (see photo.py): a Photo (x, image, what was done)."""
+    from .photo import dataset_framing, prepare_photo as _prepare
+
+    run = run or {}
+    return _prepare(path, input_shape, run.get("normalization"), polarity, dataset_framing(run))
 
 
 def apply_augmentation(x, spec, generator=None):

@@ -156,18 +156,22 @@ def _root(settings: dict) -> Path:
 def prepare_image(path, input_shape, normalization: dict | None = None) -> torch.Tensor:
     """One image file of any size as a (1, *input_shape) tensor, exactly as the model sees it."""
     shape = tuple(int(v) for v in input_shape)
-    channels = len(normalization["mean"]) if normalization else (shape[0] if len(shape) == 3 else None)
-    if len(shape) == 3:
-        target = shape
-    elif len(shape) == 2:
-        target = (1, *shape)
-    else:
-        target = _flat_target(shape, channels)
+    target = input_image_shape(shape, normalization)
     x = torch.from_numpy(open_image(Path(path), target[0])).float().div_(255).unsqueeze(0)
     x = fit_images(x, target)
     if normalization:
         x = apply_normalization(x, normalization)
     return x.reshape(1, *shape)
+
+
+def input_image_shape(shape: tuple, normalization: dict | None = None) -> tuple[int, int, int]:
+    """The (C, H, W) image an input of ``shape`` takes (before it is flattened or squeezed)."""
+    channels = len(normalization["mean"]) if normalization else (shape[0] if len(shape) == 3 else None)
+    if len(shape) == 3:
+        return shape
+    if len(shape) == 2:
+        return (1, *shape)
+    return _flat_target(shape, channels)
 
 
 def _flat_target(shape: tuple, channels: int | None) -> tuple[int, int, int]:
