@@ -67,6 +67,14 @@ class Palette(QWidget):
                 self.items[block.type_id] = item
             group.setExpanded(True)
 
+    def preferred_width(self) -> int:
+        """The dock width at which the longest block title is shown whole (icon, indentation and
+        scroll bar included)."""
+        metrics = self.tree.fontMetrics()
+        widest = max((metrics.horizontalAdvance(item.text(0)) for item in self.items.values()), default=120)
+        return widest + 2 * self.tree.indentation() + self.tree.iconSize().width() + 16 + \
+            self.tree.verticalScrollBar().sizeHint().width() + 24
+
     def filter(self, text: str) -> None:
         words = text.lower().split()
         for i in range(self.tree.topLevelItemCount()):

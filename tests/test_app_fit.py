@@ -86,3 +86,24 @@ def test_an_appended_block_is_scrolled_into_view(window, qtbot):
     window.view.centerOn(window.scene.nodes[next(iter(g.nodes))])  # look at the start of the chain
     nid = window.controller.append_block("core.dropout")
     assert visible(window, window.scene.nodes[nid].sceneBoundingRect())
+
+
+def test_the_default_palette_width_shows_every_block_name_in_full(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from app.main_window import MainWindow, make_app
+
+    make_app()
+    QSettings().remove("window")  # the first start: no remembered layout
+    w = MainWindow(recovery_dir=tmp_path / "r")
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    tree = w.palette.tree
+    room = tree.viewport().width()
+    for item in w.palette.items.values():
+        rect = tree.visualItemRect(item)
+        text = tree.fontMetrics().horizontalAdvance(item.text(0))
+        assert rect.left() + tree.iconSize().width() + text <= room + 4, item.text(0)
+    w.doc.undo_stack.setClean()
+    w.close()
