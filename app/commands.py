@@ -46,28 +46,37 @@ class AddNode(_Command):
 
 
 class RemoveNodes(_Command):
+    """Deletes blocks and their wires; undo puts each block, wire and view position back at its
+    former place in the node order, the wire list and the positions, so the file reads as before."""
+
     def __init__(self, doc, ids: list[str], text: str = ""):
         super().__init__(doc, text or (f"Delete {len(ids)} blocks" if len(ids) > 1 else "Delete block"))
         self.ids = [i for i in doc.graph.nodes if i in set(ids)]
-        self.removed: list[tuple[Node, list[float] | None]] = []
-        self.wires: list[Wire] = []
+        self.removed: list[tuple[int, Node]] = []  # (place in the node order, node)
+        self.wires: list[tuple[int, Wire]] = []  # (place in the wire list, wire)
+        self.places: list[tuple[int, str, list[float]]] = []  # (place in the positions, id, position)
 
     def redo(self):
-        self.removed, self.wires = [], []
+        ids, store = set(self.ids), self.doc.positions()
+        node_at = {nid: i for i, nid in enumerate(self.graph.nodes)}
+        view_at = {nid: i for i, nid in enumerate(store)}
+        self.wires = [(i, w) for i, w in enumerate(self.graph.wires) if w.src in ids or w.dst in ids]
+        self.places = sorted((view_at[nid], nid, store[nid]) for nid in self.ids if nid in store)
+        self.removed = []
         with self.graph.batch():
             for nid in self.ids:
-                node, wires = self.graph.remove_node(nid)
-                self.removed.append((node, self.doc.positions().pop(nid, None)))
-                self.wires.extend(wires)
+                node, _ = self.graph.remove_node(nid)
+                self.removed.append((node_at[nid], node))
+                store.pop(nid, None)
 
     def undo(self):
-        with self.graph.batch():
-            for node, pos in reversed(self.removed):
-                if pos is not None:
-                    self.doc.positions()[node.id] = pos
-                self.graph.restore_node(node)
-            for w in self.wires:
-                self.graph.connect(w.src, w.src_port, w.dst, w.dst_port, check=False)
+        store = self.doc.positions()
+        items = list(store.items())
+        for i, nid, pos in self.places:  # in ascending places: each lands where it was
+            items.insert(i, (nid, pos))
+        store.clear()
+        store.update(items)
+        self.graph.restore(self.removed, self.wires)
 
 
 class RemoveWires(_Command):

@@ -1,7 +1,9 @@
 """torch modules that have no ready-made equivalent in torch.nn, for the blocks' builders.
 
 They are defined inside :func:`torch_modules` so that importing nodes/ never imports torch;
-builders call ``torch_modules().Name(...)``. The classes are created once and cached.
+builders call ``torch_modules().Name(...)``. The classes are created once and cached. Pickle
+(``torch.save`` of a model) and ``copy.deepcopy`` reach them by name through :func:`rebuild`, as
+a class local to a function has no importable qualified name.
 """
 from __future__ import annotations
 
@@ -71,7 +73,21 @@ def torch_modules() -> SimpleNamespace:
 
     classes = [PartialConv2d, TrainableSubsampling, SignSTE, *_sequence_modules(torch, nn),
                *_merge_modules(torch, nn), *_generative_modules(torch, nn)]
+    for c in classes:
+        c.__reduce_ex__ = _reduce_by_name
     return SimpleNamespace(**{c.__name__: c for c in classes})
+
+
+def rebuild(name: str):
+    """A blank instance of the layer class ``name``, for pickle and deepcopy to give its state."""
+    cls = getattr(torch_modules(), name)
+    return cls.__new__(cls)
+
+
+def _reduce_by_name(self, protocol):
+    """Every layer's ``__reduce_ex__``: made again by class name (:func:`rebuild`), then given its
+    state (its ``__dict__``: parameters, buffers and submodules) through ``nn.Module.__setstate__``."""
+    return rebuild, (type(self).__name__,), self.__getstate__()
 
 
 def _sequence_modules(torch, nn) -> list:

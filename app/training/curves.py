@@ -14,29 +14,15 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout
                                QListWidgetItem, QPushButton, QSplitter, QVBoxLayout, QWidget)
 
 from ..theme import icon
-from .plots import COLORS, background, cache_static_parts, curve, foreground, plot_widget
+from .run_names import run_name, started_text
+from .plots import (COLORS, background, cache_static_parts, curve, feed, foreground, least_height, plot_widget,
+                    value_range)
 from .series import Series
 from .taskinfo import CurveSpec, spec_of_run, spec_of_task
 
 FIXED_FIELDS = ("kind", "epoch", "step")
 METRIC_COLORS = (COLORS[0], COLORS[1], COLORS[2], COLORS[4])  # several metrics in one plot
 COMPARE_STYLES = (Qt.DashLine, Qt.DotLine, Qt.DashDotLine, Qt.DashDotDotLine)
-
-
-def _value(m, v: float) -> str:
-    return f"{v:.1%}" if m.percent else m.text(v)
-
-
-def run_label(run: dict) -> str:
-    s = run.get("settings") or {}
-    opt = s.get("optimizer") or {}
-    last = (run.get("epochs") or [{}])[-1]
-    spec = spec_of_run(run)
-    shown = next((m for m in spec.metrics if m.goal == "max"), spec.metrics[0])
-    value = last.get(f"val_{shown.name}")
-    tail = f", val {shown.short} {_value(shown, value)}" if isinstance(value, float) else ""
-    return (f"{run.get('id', '?')} · {opt.get('name', '?')} lr {opt.get('lr', '?')} · bs {s.get('batch_size', '?')}"
-            f" · {len(run.get('epochs') or [])} ep · {run.get('status', '?')}{tail}")
 
 
 def run_tooltip(run: dict) -> str:
@@ -63,6 +49,7 @@ class CurvesView(QWidget):
         self.rows: list[dict] = []  # raw step and epoch records of the shown run (for CSV)
         self.x_span: dict[str, float] | None = None  # fixed x ranges during a run (axes repaint less)
         self._ranges: dict[int, tuple[float, float] | None] = {0: None, 1: None}
+        self._least: dict[int, float | None] = {}  # least y span of a self-ranging plot (plots.least_height)
         self.runs: list[dict] = []
         self.compare_items: list = []
         self._drawn: dict[str, tuple[str, int]] = {}  # plot item -> (series, version) it shows
@@ -223,20 +210,31 @@ class CurvesView(QWidget):
                 self._ranges[i] = None
 
     def _fit_range(self, plot: int, ys: list[np.ndarray]) -> None:
-        """Move a y axis only when the data leaves it or fills less than half of it."""
-        if self.x_span is None or self._is_log(plot) or self._fixed_y(plot):
+        """During a run move a y axis only when the data leaves it or fills less than half of it; an
+        axis that ranges itself (no run, log scale) is kept from zooming onto float noise."""
+        if self._fixed_y(plot):
+            self._set_least(plot, None)
             return
         finite = [y[np.isfinite(y)] for y in ys if len(y)]
         finite = [f for f in finite if len(f)]
         if not finite:
             return
         lo, hi = min(float(f.min()) for f in finite), max(float(f.max()) for f in finite)
+        auto = self.x_span is None or self._is_log(plot)
+        self._set_least(plot, least_height(lo, hi, self._is_log(plot)) if auto else None)
+        if auto:
+            return
         old = self._ranges.get(plot)
-        span = max(hi - lo, 1e-6)
-        if old is None or lo < old[0] or hi > old[1] or (old[1] - old[0]) > 2.5 * span:
-            bottom = lo - 0.15 * span
-            self._ranges[plot] = (max(0.0, bottom) if lo >= 0 else bottom, hi + 0.15 * span)
+        bottom, top = value_range(lo, hi)  # one point or a flat start: +-5% of it
+        if old is None or lo < old[0] or hi > old[1] or (old[1] - old[0]) > 1.9 * (top - bottom):
+            self._ranges[plot] = (max(0.0, bottom) if lo >= 0 else bottom, top)
             self.plot_widgets[plot].setYRange(*self._ranges[plot], padding=0)
+
+    def _set_least(self, plot: int, height: float | None) -> None:
+        """The least y span the view of ``plot`` may show while it ranges itself (None: any)."""
+        if self._least.get(plot) != height:
+            self._least[plot] = height
+            self.plot_widgets[plot].getPlotItem().vb.setLimits(minYRange=height)
 
     def _keep(self, e: dict) -> dict:
         """The fields of a record the CSV may write: epoch, step, metrics, validation metrics, rates."""
@@ -295,7 +293,7 @@ class CurvesView(QWidget):
             s = self.series[key]
             x, y = s.data(smoothed=key.startswith("step"))
             if self._drawn.get(item) != (key, s.version):  # validation changes once an epoch
-                it.setData(x, y, skipFiniteCheck=True)
+                feed(it, x, y)  # a lone point gets a symbol
                 self._drawn[item] = (key, s.version)
             ys[self.spec.metric(item).plot].append(y)
         for plot, values in ys.items():
@@ -364,7 +362,7 @@ class CurvesView(QWidget):
         self.run_list.blockSignals(True)
         self.run_list.clear()
         for run in self.runs:
-            item = QListWidgetItem(run_label(run))
+            item = QListWidgetItem(run_name(run))
             item.setToolTip(run_tooltip(run))
             item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
             item.setCheckState(Qt.Unchecked)
@@ -397,10 +395,10 @@ class CurvesView(QWidget):
                     continue
                 plot = self.plot_widgets[shown[m.name].plot]
                 alone = sum(1 for mm in shown.values() if mm.plot == shown[m.name].plot) == 1
-                name = f"run {run.get('id')}" if alone else f"run {run.get('id')} {m.short}"
+                name = started_text(run) if alone else f"{started_text(run)} {m.short}"
                 item = curve(plot, color, name, width=1.5, style=COMPARE_STYLES[k % len(COMPARE_STYLES)])
                 xy = np.asarray(points, float)
-                item.setData(xy[:, 0], xy[:, 1])
+                feed(item, xy[:, 0], xy[:, 1])
                 self.compare_items.append((plot, item))
 
     # ---- export ------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from .plots import COLORS, curve, plot_widget
+from .plots import COLORS, histogram, plot_widget, show_histogram
 
 
 def mosaic(maps: np.ndarray, per_map: bool = True, max_cols: int | None = None) -> np.ndarray:
@@ -72,9 +72,7 @@ class FeatureMapView(QWidget):
         self.filters_widget, self.filters_image = image_view()
         self.filters_caption = QLabel("Learned filters appear here for a trained convolution")
         self.hist_plot = plot_widget("Weights", left="count")
-        self.hist_curve = curve(self.hist_plot, COLORS[0])
-        self.hist_curve.setFillLevel(0)
-        self.hist_curve.setBrush(pg.mkBrush(COLORS[0] + "80"))
+        self.hist_curve = histogram(self.hist_plot, COLORS[0])
         top = QHBoxLayout()
         top.addWidget(QLabel("Block"))
         top.addWidget(self.block)
@@ -168,7 +166,7 @@ class FeatureMapView(QWidget):
         """A ``runtime.snapshots.weight_summary``: from the project, or live from a run at ``step``."""
         if summary is None:
             self.filters_image.clear()
-            self.hist_curve.setData([], [])
+            show_histogram(self.hist_curve, [], [])
             self.filters_caption.setText("Learned filters appear here for a trained convolution")
             return
         shape, kernels = summary["shape"], summary["kernels"]
@@ -181,7 +179,7 @@ class FeatureMapView(QWidget):
         else:
             self.filters_image.clear()
             self.filters_caption.setText(f"Weights of shape {tuple(shape)} (filters are shown for convolutions){when}")
-        self.hist_curve.setData(summary["edges"], np.asarray(summary["counts"], float), stepMode="center")
+        show_histogram(self.hist_curve, summary["edges"], summary["counts"], fit=True)  # each time its own range
 
     @staticmethod
     def _weight(project, nid: str) -> dict | None:

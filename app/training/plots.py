@@ -1,6 +1,8 @@
 """Shared pyqtgraph set-up: plot widgets in the editor's light or dark colours, fast curve items."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 
@@ -91,3 +93,61 @@ def curve(plot: pg.PlotWidget, color: str, name: str | None = None, width: float
     item.setClipToView(True)
     item.setDownsampling(auto=True, method="peak")
     return item
+
+
+def feed(item: pg.PlotDataItem, x, y) -> None:
+    """``item.setData(x, y)``; a curve made without symbols shows them while it has fewer than two
+    points (a line through one point draws nothing)."""
+    item.setData(x, y, skipFiniteCheck=True)
+    own = item.property("own_symbol")
+    if own is None:  # the first feed: remember whether the item was made with symbols
+        own = bool(item.opts["symbol"])
+        item.setProperty("own_symbol", own)
+    lone = "o" if len(x) < 2 else None
+    if not own and item.opts["symbol"] != lone:
+        item.setSymbol(lone)
+
+
+def least_height(lo: float, hi: float, log: bool = False) -> float:
+    """The least y span a view of values from ``lo`` to ``hi`` shows: a tenth of their size (1 around
+    zero), so that one value or a flat series reads +-5% of it; on a log axis +-5% (in decades)."""
+    if log:
+        return 2 * math.log10(1.05)
+    return 0.1 * max(abs(lo), abs(hi)) or 1.0
+
+
+def value_range(lo: float, hi: float, pad: float = 0.15) -> tuple[float, float]:
+    """A y range for values from ``lo`` to ``hi`` with ``pad`` of their span on each side, at least
+    least_height tall: never a sliver of float noise around one value."""
+    least = least_height(lo, hi)
+    if (hi - lo) * (1 + 2 * pad) >= least:
+        return lo - pad * (hi - lo), hi + pad * (hi - lo)
+    mid = (lo + hi) / 2
+    return mid - least / 2, mid + least / 2
+
+
+def histogram(plot: pg.PlotWidget, color: str) -> pg.PlotDataItem:
+    """A filled bar item for :func:`show_histogram`: not clipped to the view nor downsampled (either
+    cuts edges and counts to one length, and keeps the previous range's bins)."""
+    return plot.plot([], [], pen=pg.mkPen(color, width=1), fillLevel=0, brush=pg.mkBrush(color + "80"))
+
+
+def show_histogram(item: pg.PlotDataItem, edges, counts, fit: bool = True) -> None:
+    """Draw ``counts`` between ``edges`` (one more than counts); ``fit``: range the view on them. The
+    values of a histogram all (but float noise) alike are drawn as one bar, in value_range's range."""
+    edges, counts = np.asarray(edges, float), np.asarray(counts, float)
+    if len(counts) == 0:
+        item.setData([], [], stepMode=None)
+        return
+    lo, hi = float(edges[0]), float(edges[-1])
+    alike = hi - lo <= 1e-5 * max(abs(lo), abs(hi), 1.0)
+    if alike:
+        bottom, top = value_range(lo, hi)
+        mid, half = (lo + hi) / 2, (top - bottom) / 80
+        edges, counts = np.array([mid - half, mid + half]), np.array([counts.sum()])
+    item.setData(edges, counts, stepMode="center")
+    if fit and item.getViewBox() is not None:
+        view = item.getViewBox()
+        view.enableAutoRange()
+        if alike:
+            view.setXRange(*value_range(lo, hi), padding=0)
