@@ -392,7 +392,8 @@ class MainWindow(QMainWindow):
             w, h = (min(1500, avail.width()), min(940, avail.height())) if avail else (1500, 940)
             self.setGeometry(avail.x() + (avail.width() - w) // 2 if avail else 0,
                              avail.y() + (avail.height() - h) // 2 if avail else 0, w, h)
-            palette = max(210, min(300, self.palette.preferred_width()))  # every block's name in full
+            # every block's name in full where the screen has room; a small screen keeps the canvas wide
+            palette = max(210, min(300, self.palette.preferred_width())) if w >= 1200 else 210
             self.resizeDocks([self.palette_dock, self.inspector_dock], [palette, 300], Qt.Horizontal)
             self.resizeDocks([self.bottom_dock], [190], Qt.Vertical)
         state = self.settings.value("window/state")

@@ -106,6 +106,8 @@ def train_overrides(args, project) -> dict:
 
 
 def cmd_train(args) -> int:
+    if args.nproc < 1:
+        raise CliError(f"--nproc is {args.nproc} but must be at least 1; give the number of processes (GPUs) to use")
     if args.nproc > 1 or args.nnodes != "1":
         from .ddp import launch
 
@@ -244,11 +246,11 @@ def cmd_evaluate(args) -> int:
         task = project_task(project)
         if args.samples is not None:
             if task != "gan":
-                raise CliError("--samples applies to GAN projects only")
+                raise CliError("--samples applies to GAN projects only; drop it for this project")
             options["samples"] = args.samples
         if args.scores:
             if task != "vae":
-                raise CliError("--scores applies to VAE projects only")
+                raise CliError("--scores applies to VAE projects only; drop it for this project")
             options["scores"] = True
         if task == "gan" and not args.json and _image_dataset(project, args.data):
             print("measuring the Frechet distance (its feature classifier is trained on the first use of a dataset, "
@@ -282,7 +284,7 @@ def _write_scores(path: Path, scores: list[float]) -> None:
         path.write_text("index,anomaly_score\n" + "".join(f"{i},{s:.6g}\n" for i, s in enumerate(scores)),
                         encoding="utf-8")
     except OSError as e:
-        raise CliError(f"could not write {path}: {e.strerror or e}") from None
+        raise CliError(f"could not write {path} ({e.strerror or e}); choose a folder you can write to") from None
     print(f"wrote {len(scores)} anomaly scores to {path}", file=sys.stderr)
 
 

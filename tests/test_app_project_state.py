@@ -34,7 +34,9 @@ def assert_shows_an_untrained_project(window) -> None:
     ev = d.evaluation
     assert ev.report is None and ev.pages.currentWidget() is ev.empty and ev.status.text() == UNTRAINED_HINT
     assert not ev.button.isEnabled()
-    assert d.feature_maps.last_maps is None or "running" not in d.feature_maps.caption.text()
+    fm = d.feature_maps
+    assert fm.last_maps is None and fm.maps_image.image is None and "running" not in fm.caption.text()
+    assert fm.hist_curve.getData()[0] is None or len(fm.hist_curve.getData()[0]) == 0
     assert d.curves.run_list.count() == 0
 
 
@@ -200,3 +202,22 @@ def test_run_names_a_person_can_tell_apart():
     assert "b8779357" not in name and "2 epochs" in name and "best val acc 87.0%" in name and "stopped" in name
     assert name.split(" · ")[0].count(":") == 1  # a clock time today
     assert "Dec" in run_name(run, today=dt.date(2026, 12, 24))
+
+
+def test_the_editor_writes_tensorboard_logs_when_asked(window, qtbot, tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    session = window.training
+    lenet(window, epochs=2)
+    session.ask_tensorboard_folder = lambda: str(tmp_path / "tb")
+    window.actions["tensorboard"].trigger()  # checked: asks for the folder
+    assert window.actions["tensorboard"].isChecked() and session.tensorboard_dir == str(tmp_path / "tb")
+    assert session.train()
+    wait_idle(qtbot, session)
+    (run,) = list((tmp_path / "tb").iterdir())
+    assert run.name.startswith("lenet5-classic-")
+    acc = EventAccumulator(str(run))
+    acc.Reload()
+    assert len(acc.Scalars("epoch/val_loss")) == 2 and acc.Scalars("step/loss")
+    window.actions["tensorboard"].trigger()  # unchecked: no more logs
+    assert not session.tensorboard_dir and session.board is None

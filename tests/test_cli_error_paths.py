@@ -67,6 +67,15 @@ CASES = [
     ("export untrained", ["export", "{root}/untrained.dlproj", "-f", "torchscript", "-o", "{root}/m.pt"]),
     ("new from unknown example", ["new", "--example", "nosuch", "-o", "{root}/x.dlproj"]),
     ("new into a missing folder", ["new", "--example", "mlp", "-o", "{root}/no/dir/x.dlproj"]),
+    ("new over an existing file", ["new", "--example", "mlp", "-o", "{root}/untrained.dlproj"]),
+    ("test file for a non-CSV source", ["train", "{root}/untrained.dlproj", "--test-data", "{root}/ragged.csv"]),
+    ("tensorboard under a file", ["train", "{root}/untrained.dlproj", "--tensorboard", "{root}/notes.txt/tb"]),
+    ("zero processes", ["train", "{root}/untrained.dlproj", "--nproc", "0"]),
+    ("anomaly scores of a classifier", ["evaluate", "{root}/trained.dlproj", "--scores", "{root}/s.csv"]),
+    ("generated samples of a classifier", ["evaluate", "{root}/trained.dlproj", "--samples", "5"]),
+    ("export a part a classifier lacks", ["export", "{root}/trained.dlproj", "-f", "onnx", "--part", "generator",
+                                          "-o", "{root}/g.onnx"]),
+    ("summary of a folder", ["summary", "{root}/folder.dlproj"]),
 ]
 
 FORM = re.compile(r"^netcanvas [a-z]+: \S.*[;:] \S.*$")  # "netcanvas CMD: what went wrong; what to do"

@@ -52,8 +52,9 @@ class WelcomeCard(QFrame):
         return False
 
     def _place(self) -> None:
-        self.adjustSize()
         area = self._view.viewport().rect()
+        self.setFixedWidth(max(200, min(420, area.width() - 16)))
+        self.adjustSize()
         self.move(max(8, (area.width() - self.width()) // 2), max(8, area.height() - self.height() - 24))
         self.raise_()
         self.setAttribute(Qt.WA_TransparentForMouseEvents, False)

@@ -59,6 +59,9 @@ def image_view() -> tuple[pg.GraphicsLayoutWidget, pg.ImageItem]:
     return w, img
 
 
+PICK_HINT = "Pick a block (or click its node) to see its activations for one validation image"
+
+
 class FeatureMapView(QWidget):
     block_chosen = Signal(str)  # node id to watch
 
@@ -66,7 +69,7 @@ class FeatureMapView(QWidget):
         super().__init__(parent)
         self.block = QComboBox()
         self.block.setMinimumContentsLength(14)
-        self.caption = QLabel("Pick a block (or click its node) to see its activations for one validation image")
+        self.caption = QLabel(PICK_HINT)
         self.caption.setWordWrap(True)
         self.maps_widget, self.maps_image = image_view()
         self.filters_widget, self.filters_image = image_view()
@@ -96,6 +99,7 @@ class FeatureMapView(QWidget):
         self.project = None
         self.last_maps: dict | None = None
         self.frames = 0
+        self.running = False
 
     # ---- blocks ---------------------------------------------------------------------------------
     def set_graph(self, graph) -> None:
@@ -126,10 +130,31 @@ class FeatureMapView(QWidget):
     def _on_choice(self, _i: int) -> None:
         nid = self.current_id()
         if nid:
-            self.caption.setText(f"{self.block.currentText()}: waiting for the next snapshot from the running "
-                                 "training (or train to see its activations)")
+            self.maps_image.clear()  # another block's activations are not this one's
+            self.last_maps = None
+            self.caption.setText(self._waiting_text())
             self.block_chosen.emit(nid)
             self.show_weights(self.project)
+
+    def _waiting_text(self) -> str:
+        name = self.block.currentText()
+        if self.running:
+            return f"{name}: waiting for the next snapshot from the running training"
+        return f"{name}: train to see its activations for one validation image" if name else PICK_HINT
+
+    def set_running(self, on: bool) -> None:
+        """Whether a run of the open project feeds this view (the caption says what to expect)."""
+        self.running = on
+        if self.last_maps is None:
+            self.caption.setText(self._waiting_text())
+
+    def reset(self, graph, project) -> None:
+        """The open project changed: its blocks, its trained weights, no activations of another one."""
+        self.set_graph(graph)
+        self.maps_image.clear()
+        self.last_maps = None
+        self.caption.setText(self._waiting_text())
+        self.show_weights(project if project is not None and project.weights else None)
 
     # ---- live activations ----------------------------------------------------------------------------
     def show_maps(self, maps: dict, step: int | None = None, weights: dict | None = None) -> bool:

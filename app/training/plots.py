@@ -138,6 +138,8 @@ def show_histogram(item: pg.PlotDataItem, edges, counts, fit: bool = True) -> No
     edges, counts = np.asarray(edges, float), np.asarray(counts, float)
     if len(counts) == 0:
         item.setData([], [], stepMode=None)
+        if item.getViewBox() is not None:  # no axes of a previous block's or project's weights
+            item.getViewBox().setRange(xRange=(-1, 1), yRange=(0, 1), padding=0)
         return
     lo, hi = float(edges[0]), float(edges[-1])
     alike = hi - lo <= 1e-5 * max(abs(lo), abs(hi), 1.0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
@@ -85,6 +86,12 @@ class TrainingSession(QObject):
         a("pause", "&Pause", self.pause, ["F6", "Pause"], "mdi6.pause", "Pause training after the current batch (F6)")
         a("resume", "&Resume", self.resume, None, "mdi6.play-pause", "Resume a paused run (F5)")
         a("stop", "&Stop", self.stop, "Shift+F5", "mdi6.stop", "Stop training and keep the weights trained so far")
+        act = a("tensorboard", "Write &TensorBoard Logs…", self.choose_tensorboard, None, "mdi6.chart-timeline-variant",
+                "Also write each run's scalars as TensorBoard event files (compare runs with: tensorboard --logdir)")
+        act.setCheckable(True)
+        self.tensorboard_dir = str(self.window.settings.value("training/tensorboard_dir", "") or "")
+        act.setChecked(bool(self.tensorboard_dir))
+        self.board = None  # the running run's TensorBoard sink
         a("compare_recurrent", "&Compare RNN / LSTM / GRU", self.compare_recurrent, None, "mdi6.compare-horizontal",
           "Train this graph (or the standard long-dependency task) with a plain RNN, an LSTM and a GRU side by side")
 
@@ -99,11 +106,55 @@ class TrainingSession(QObject):
         acts["train"].setShortcuts([] if s == "paused" else f5)
         acts["resume"].setShortcuts(f5 if s == "paused" else [])
         self.dashboard.samples.set_run_state(s)
+        self.dashboard.feature_maps.set_running(s in ("running", "paused") and self.run_project is self.doc.project)
         self.dashboard.perceptron.set_run_state(s)
 
     @property
     def running(self) -> bool:
         return self.worker is not None and self.worker.running
+
+    # ---- TensorBoard ----------------------------------------------------------------------------------
+    def ask_tensorboard_folder(self) -> str:
+        from PySide6.QtWidgets import QFileDialog
+
+        return QFileDialog.getExistingDirectory(self.window, "Folder for TensorBoard logs", self.tensorboard_dir or "")
+
+    def choose_tensorboard(self) -> None:
+        """The Train menu's toggle: on asks for the folder (runs go into a subfolder each), off stops."""
+        act = self.window.actions["tensorboard"]
+        folder = self.ask_tensorboard_folder() if act.isChecked() else ""
+        self.tensorboard_dir = folder
+        act.setChecked(bool(folder))
+        self.window.settings.setValue("training/tensorboard_dir", folder)
+
+    def _open_board(self):
+        if not self.tensorboard_dir:
+            return None
+        from runtime.tensorboard_sink import TensorBoardError, tensorboard_sink
+
+        name = self.doc.path.stem if self.doc.path else Path(self.window.display_name).stem
+        try:
+            return tensorboard_sink(self.tensorboard_dir, name)
+        except TensorBoardError as e:
+            self.dashboard.show_banner(f"No TensorBoard logs for this run: {e}")
+            return None
+
+    def _to_board(self, events: list[dict]) -> None:
+        for e in events:
+            if e["event"] != "_done":
+                try:
+                    self.board(e)
+                except Exception as exc:  # a full disk must not stop the run or the editor
+                    self.dashboard.show_banner(f"TensorBoard logs stopped: {exc}")
+                    self._close_board()
+                    return
+
+    def _close_board(self) -> None:
+        if self.board is not None:
+            try:
+                self.board.close()
+            finally:
+                self.board = None
 
     # ---- run control ---------------------------------------------------------------------------------
     def overrides(self) -> dict:
@@ -132,6 +183,8 @@ class TrainingSession(QObject):
         d.curves.clear()
         d.curves.refresh()
         d.show_banner("")
+        self._close_board()
+        self.board = self._open_board()
         d.status.setText("Starting: compiling the network and loading the data…")
         d.progress.setRange(0, 0)  # busy until run_started
         self.stop_latency = None
@@ -219,6 +272,8 @@ class TrainingSession(QObject):
             self.timer.stop()
             return
         events = self.worker.drain()
+        if self.board is not None:
+            self._to_board(events)
         d = self.dashboard
         # The views show the open project: a run of a project that is no longer open only moves the
         # progress line (its results still go to its own project, see _done).
@@ -291,6 +346,7 @@ class TrainingSession(QObject):
 
     def _done(self, result) -> None:
         self.timer.stop()
+        self._close_board()
         self.state = "idle"
         self._stepping = []
         self._update_actions()  # before the views follow the project: they ask whether a run is on
@@ -320,7 +376,8 @@ class TrainingSession(QObject):
         d = self.dashboard
         project = self.doc.project
         d.set_device_choice(project.training.get("device") or "auto")
-        d.feature_maps.set_graph(self.doc.graph)
+        d.feature_maps.reset(self.doc.graph, project)
+        d.feature_maps.set_running(self.running and self.run_project is project)
         d.gradients.start_run(self.doc.graph, "Train to see how large each block's gradients are after each update.")
         runs = project.history.get("runs") or []
         if runs:
@@ -419,6 +476,7 @@ def install(window) -> TrainingSession:
     for key in ("train", "pause", "resume", "stop"):
         menu.addAction(window.actions[key])
     menu.addSeparator()
+    menu.addAction(window.actions["tensorboard"])
     menu.addAction(window.actions["compare_recurrent"])
     install_export_menu(window, session)
     return session
