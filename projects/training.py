@@ -36,6 +36,8 @@ TRAINING_SCHEMA: tuple[tuple[str | None, Param], ...] = (
                       label="dataset")),
     ("dataset", Param("path", "str", "", "Your own data: an image folder (one subfolder per class), a CSV or a "
                       "labelled text file; empty for the built-in datasets", label="data path")),
+    ("dataset", Param("test_path", "str", "", "CSV data: a separate test file with the same header (empty: the "
+                      "test rows are cut from the data file)", label="test file")),
     ("dataset", Param("val_fraction", "float", 0.1, "Share of the training set held out for validation",
                       min=0.0, max=0.9, label="validation share")),
     (None, Param("task", "choice", "auto", "What the model learns (auto: taken from the head)", choices=TASKS)),

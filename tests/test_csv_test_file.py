@@ -75,3 +75,12 @@ def test_cli_test_data_is_recorded_and_used_by_evaluate(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["samples"] == 12
     assert cli(["train", str(tmp_path / "p.dlproj"), "--test-data", test, "--quiet"]) == 2
     assert "--test-data applies to CSV" in capsys.readouterr().err
+
+
+def test_the_test_file_is_a_training_setting_the_editor_shows_and_other_sources_refuse(tmp_path):
+    from projects.training import TRAINING_SCHEMA, default_training
+
+    assert ("dataset", "test_path") in {(s, p.name) for s, p in TRAINING_SCHEMA}
+    assert load_dataset({**default_training()["dataset"], "limit": 50}).name == "fashion-mnist-small"  # "" is no file
+    with pytest.raises(DatasetError, match="applies to CSV and time-series CSV data"):
+        load_dataset({"name": "sine", "test_path": table(tmp_path / "t.csv", 0, 5)})

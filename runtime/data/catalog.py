@@ -130,6 +130,9 @@ def load_dataset(settings: dict | None, input_shape: tuple[int, ...] | None = No
     name = settings.get("name")
     if not isinstance(name, str) or name not in SOURCES:
         raise DatasetError(f"Unknown dataset {name!r}: use one of {', '.join(SOURCES)}.")
+    if settings.get("test_path") and name not in ("csv", "timeseries-csv"):
+        raise DatasetError(f"A separate test file applies to CSV and time-series CSV data, not to '{name}': "
+                           "clear the test file setting.")
     reason = refusal(settings, allowed=[cache_root(), BUNDLE_DIR.parent])  # paths and servers a file named
     if reason:
         raise DatasetError(reason)

@@ -11,7 +11,7 @@ from .base import Dataset, DatasetError, Split
 from .fit import convert_channels, fit_images, image_target
 
 COMMON_KEYS = {"name", "val_fraction", "test_fraction", "normalize", "limit", "seed", "download",
-               "mirror", "path", "task"}
+               "mirror", "path", "test_path", "task"}
 
 
 def number(settings: dict, key: str, default, *, lo=None, hi=None, integer=False):
