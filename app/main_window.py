@@ -110,6 +110,8 @@ class MainWindow(QMainWindow):
         a("open", "&Open…", self.open_dialog, QKeySequence.Open, "mdi6.folder-open-outline")
         a("save", "&Save", self.save, QKeySequence.Save, "mdi6.content-save-outline")
         a("save_as", "Save &As…", self.save_as, "Ctrl+Shift+S", "mdi6.content-save-edit-outline")
+        a("revert", "Re&vert to Saved", self.revert, None, "mdi6.file-restore-outline",
+          "Throw away the changes since the last save and reopen the file")
         a("quit", "&Quit", self.close, QKeySequence.Quit)
         undo = stack.createUndoAction(self, "&Undo")
         undo.setShortcuts([QKeySequence("Ctrl+Z")])
@@ -142,7 +144,7 @@ class MainWindow(QMainWindow):
             file_menu.addAction(self.actions[key])
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
-        for key in ("save", "save_as", None, "quit"):
+        for key in ("save", "save_as", "revert", None, "quit"):
             file_menu.addSeparator() if key is None else file_menu.addAction(self.actions[key])
         edit_menu = menus.addMenu("&Edit")
         for key in ("undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", None, "select_all"):
@@ -317,6 +319,20 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Opened with {len(problems)} problem(s): see the Problems tab", 10000)
         return True
 
+    def revert(self) -> bool:
+        """Reopen the saved file, dropping the changes since (after asking when there are any)."""
+        if self.doc.path is None:
+            self.statusBar().showMessage("This project has not been saved yet: there is nothing to revert to", 6000)
+            return False
+        if self.doc.modified and not self.ask_revert():
+            return False
+        self.doc.undo_stack.setClean()
+        return self.open_file(self.doc.path)
+
+    def ask_revert(self) -> bool:
+        return QMessageBox.question(self, "NetCanvas", f"Throw away the changes to {self.display_name} since it was "
+                                    "last saved?", QMessageBox.Yes | QMessageBox.No, QMessageBox.No) == QMessageBox.Yes
+
     def save(self) -> bool:
         if self.doc.path is None:
             return self.save_as()
@@ -392,13 +408,17 @@ class MainWindow(QMainWindow):
             w, h = (min(1500, avail.width()), min(940, avail.height())) if avail else (1500, 940)
             self.setGeometry(avail.x() + (avail.width() - w) // 2 if avail else 0,
                              avail.y() + (avail.height() - h) // 2 if avail else 0, w, h)
-            # every block's name in full where the screen has room; a small screen keeps the canvas wide
-            palette = max(210, min(300, self.palette.preferred_width())) if w >= 1200 else 210
-            self.resizeDocks([self.palette_dock, self.inspector_dock], [palette, 300], Qt.Horizontal)
-            self.resizeDocks([self.bottom_dock], [190], Qt.Vertical)
+            self.default_docks()
         state = self.settings.value("window/state")
         if state is not None:
             self.restoreState(state)
+
+    def default_docks(self) -> None:
+        """The first start's dock sizes for the window's width: every block's name in full in the
+        palette where the screen has room (a small screen keeps the canvas wide instead)."""
+        palette = max(210, min(300, self.palette.preferred_width())) if self.width() >= 1200 else 210
+        self.resizeDocks([self.palette_dock, self.inspector_dock], [palette, 300], Qt.Horizontal)
+        self.resizeDocks([self.bottom_dock], [190], Qt.Vertical)
 
     def closeEvent(self, event) -> None:
         if not self.training.confirm_close() or not self.maybe_save():

@@ -70,6 +70,7 @@ def _fresh_window(app):
     window = MainWindow(recovery_dir=Path(tempfile.mkdtemp()) / "recovery")
     window.ask_save_changes = lambda: "discard"
     window.resize(*SIZE)
+    window.default_docks()
     window.show()
     window.training.mode = "thread"
     _pump(app, 0.5)

@@ -101,7 +101,7 @@ def test_the_default_palette_width_shows_every_block_name_in_full(qtbot, tmp_pat
     qtbot.waitExposed(w)
     if w.width() < 1200:  # the offscreen screen is small: lay out as on a 1500-pixel-wide screen
         w.resize(1500, 940)
-        w.resizeDocks([w.palette_dock], [max(210, min(300, w.palette.preferred_width()))], Qt.Horizontal)
+        w.default_docks()
         qtbot.wait(50)
     tree = w.palette.tree
     room = tree.viewport().width()

@@ -221,3 +221,22 @@ def test_the_editor_writes_tensorboard_logs_when_asked(window, qtbot, tmp_path):
     assert len(acc.Scalars("epoch/val_loss")) == 2 and acc.Scalars("step/loss")
     window.actions["tensorboard"].trigger()  # unchecked: no more logs
     assert not session.tensorboard_dir and session.board is None
+
+
+def test_revert_rebuilds_the_panels_from_the_saved_file(window, qtbot, tmp_path):
+    from projects.dlproj import write_project
+    from projects.examples.build import mlp
+
+    path = tmp_path / "saved.dlproj"
+    write_project(mlp(), path)
+    assert window.open_file(path)
+    lenet_like = len(window.doc.graph.nodes)
+    window.controller.append_block("core.flatten")
+    window.doc.project.history["runs"] = [{"id": "x", "status": "finished", "reason": "a run that was not saved",
+                                           "epochs": [{"epoch": 1, "step": 3, "loss": 1.0}], "steps": []}]
+    window.training.on_project_replaced()
+    assert window.training.dashboard.curves.run_list.count() == 1
+    window.ask_revert = lambda: True
+    assert window.revert()
+    assert len(window.doc.graph.nodes) == lenet_like and not window.doc.modified
+    assert_shows_an_untrained_project(window)
