@@ -165,8 +165,14 @@ def test_a_welcome_on_an_empty_canvas(window, qtbot):
     window.new_file()
     card = window.welcome
     assert card.isVisible() and card.example_button.text().startswith("Open an example")
-    inside = window.view.viewport().rect()
+    inside = window.view.viewport().geometry()
     assert inside.contains(card.geometry())  # on the canvas, not cut off
+    window.view.horizontalScrollBar().setValue(window.view.horizontalScrollBar().value() + 150)
+    assert inside.contains(card.geometry())  # scrolling the canvas does not carry it away
+    (block,) = window.scene.nodes.values()
+    window.view.frame_all(readable=True)
+    seen = window.view.mapFromScene(block.sceneBoundingRect()).boundingRect().translated(inside.topLeft())
+    assert not card.geometry().intersects(seen) or inside.height() < 300  # the lone block stays visible
     window.controller.append_block("core.flatten")
     assert not card.isVisible()
     window.open_example("lenet5")
