@@ -40,6 +40,11 @@ TRAINING_SCHEMA: tuple[tuple[str | None, Param], ...] = (
                       "test rows are cut from the data file)", label="test file")),
     ("dataset", Param("val_fraction", "float", 0.1, "Share of the training set held out for validation",
                       min=0.0, max=0.9, label="validation share")),
+    ("dataset", Param("test_fraction", "float", 0.2, "Share of the data held out as the test set, when the source "
+                      "has no test set or test file of its own", min=0.0, max=0.9, label="test share")),
+    ("dataset", Param("normalize", "choice", "auto", "Scale the inputs by the training split's mean and std "
+                      "(auto: the dataset's usual choice, on for images and tables, off for synthetic waves "
+                      "and points)", choices=("auto", "on", "off"))),
     (None, Param("task", "choice", "auto", "What the model learns (auto: taken from the head)", choices=TASKS)),
     *_optimizer("optimizer", 1e-3, 0.9, " (a GAN: the generator's)"),
     (None, Param("epochs", "int", 10, "Passes over the training set", min=1, max=100000)),
@@ -64,6 +69,9 @@ TRAINING_SCHEMA: tuple[tuple[str | None, Param], ...] = (
     (None, Param("seed", "int", 0, "Random seed: same seed and device give the same curves", min=0, max=2**31 - 1)),
     (None, Param("device", "choice", "auto", "Where to train (auto: CUDA, then Apple MPS, then CPU)",
                  choices=("auto", "cpu", "cuda", "mps"))),
+    (None, Param("threads", "int", 0, "CPU threads for training (0: auto, one per core that is idle when the "
+                 "run starts; torch's one per core collapses when other programs keep the cores busy)", min=0,
+                 max=4096, label="CPU threads")),
     (None, Param("precision", "choice", "auto", "Number format on GPU (auto: bf16 where supported)",
                  choices=("auto", "fp32", "bf16", "fp16"))),
     (None, Param("compile", "bool", False, "Compile the model with torch.compile (for long runs)")),

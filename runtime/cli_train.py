@@ -21,15 +21,10 @@ def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
                    help="follow the data paths outside the project's folder and the download servers that the "
                    "file's own settings name (refused otherwise: docs/file-safety.md)")
     if name == "train":
-        p.add_argument("--epochs", type=int, help="passes over the training set")
-        p.add_argument("--batch-size", type=int, help="samples per step (the global batch with --nproc)")
-        p.add_argument("--lr", type=float, help="learning rate")
-        p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), help="where to train (default: auto)")
         p.add_argument("--data", help="a dataset name or a path (IDX folder, class folders, CSV, text file); "
                        "recorded in the saved project, so evaluate and predict use it too")
         p.add_argument("--test-data", help="CSV or time-series CSV: test on this file instead of a cut of --data's rows")
         p.add_argument("--limit", type=int, help="use at most this many training samples (quick runs)")
-        p.add_argument("--seed", type=int, help="random seed")
         p.add_argument("-o", "--output", help="write the trained project here instead of into FILE")
         p.add_argument("--log-json", help="also write every event as a JSON line to this file")
         p.add_argument("--tensorboard", metavar="DIR", help="also write the run's scalars as TensorBoard event "
@@ -40,6 +35,9 @@ def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--master-addr", default="127.0.0.1", help="rendezvous address (multi-machine)")
         p.add_argument("--master-port", type=int, default=29500, help="rendezvous port (multi-machine)")
         p.add_argument("--quiet", action="store_true", help="no progress output")
+        from .cli_settings import add_setting_flags
+
+        add_setting_flags(p)  # --epochs, --lr, --optimizer, --patience, --threads...: one per training setting
     elif name == "evaluate":
         p.add_argument("--json", action="store_true", help="print JSON")
         p.add_argument("--data", help="evaluate on this dataset name or path instead of the recorded one "
@@ -80,19 +78,10 @@ def apply_trust(args) -> None:
 # ---- train -------------------------------------------------------------------------------------
 def train_overrides(args, project) -> dict:
     """Command-line flags as training-setting overrides."""
+    from .cli_settings import setting_overrides
     from .datasel import dataset_from_argument, with_test_file
 
-    out: dict = {}
-    if args.epochs is not None:
-        out["epochs"] = args.epochs
-    if args.batch_size is not None:
-        out["batch_size"] = args.batch_size
-    if args.lr is not None:
-        out["optimizer"] = {"lr": args.lr}
-    if args.device:
-        out["device"] = args.device
-    if args.seed is not None:
-        out["seed"] = args.seed
+    out = setting_overrides(args)
     dataset = dict(project.training.get("dataset") or {})
     if args.data:
         dataset = dataset_from_argument(args.data, dataset)
@@ -100,6 +89,7 @@ def train_overrides(args, project) -> dict:
         dataset = with_test_file(dataset, args.test_data)
     if args.limit:
         dataset["limit"] = args.limit
+    dataset.update(out.pop("dataset", {}))  # --val-fraction, --normalize... on the chosen source
     if dataset != project.training.get("dataset"):
         out["dataset"] = dataset
     return out

@@ -11,8 +11,7 @@ import os
 import subprocess
 import sys
 
-FORWARDED = ("epochs", "batch_size", "lr", "device", "data", "test_data", "limit", "seed", "output", "log_json",
-             "tensorboard")
+FORWARDED = ("data", "test_data", "limit", "output", "log_json", "tensorboard")  # and every setting flag
 
 
 def torchrun_command(args) -> list[str]:
@@ -24,6 +23,9 @@ def torchrun_command(args) -> list[str]:
         value = getattr(args, name, None)
         if value is not None:
             cmd += [f"--{name.replace('_', '-')}", str(value)]
+    from .cli_settings import forwarded
+
+    cmd += forwarded(args)
     if args.quiet:
         cmd.append("--quiet")
     if getattr(args, "trust_file_paths", False):
@@ -60,7 +62,7 @@ def worker(argv: list[str]) -> int:
     apply_trust(args)
     rank, world = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
     local = int(os.environ.get("LOCAL_RANK", 0))
-    use_cuda = torch.cuda.is_available() and args.device in (None, "auto", "cuda")
+    use_cuda = torch.cuda.is_available() and args.set_device in (None, "auto", "cuda")
     if use_cuda:
         torch.cuda.set_device(local)
     dist.init_process_group("nccl" if use_cuda else "gloo")

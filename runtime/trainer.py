@@ -28,6 +28,7 @@ from .optim import Schedule
 from .snapshots import AttentionSnapshots, FeatureSnapshots, GradientNorms, WeightKeeper
 from .data.augment import apply_augmentation
 from .tasks import TaskContext, TaskError, resolve_task, task_class
+from .threads import apply_threads
 from .weights import state_to_bytes
 
 MAX_STEP_POINTS = 4000  # step records kept in the history (the rest are thinned out)
@@ -97,6 +98,7 @@ class Trainer:
         try:
             self.compiled = compile_graph(self.project.graph)
             self.device = pick_device(self.settings["device"])
+            self.run_record["threads"] = apply_threads(self.settings.get("threads", 0))
             task_name = resolve_task(self.settings, self.compiled, self.project.graph)
             task_cls = task_class(task_name)
             data = self._load_data(task_cls)

@@ -31,7 +31,9 @@ def number(settings: dict, key: str, default, *, lo=None, hi=None, integer=False
 
 
 def flag(settings: dict, key: str, default: bool) -> bool:
+    """A true/false setting; "auto" (the default), "on" and "off" are accepted too."""
     value = settings.get(key, default)
+    value = {"auto": default, "on": True, "off": False}.get(value, value) if isinstance(value, str) else value
     if not isinstance(value, bool):
         raise DatasetError(f"Dataset setting '{key}' must be true or false, not {value!r}: "
                            "fix it in the training settings.")

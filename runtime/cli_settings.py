@@ -1,0 +1,124 @@
+"""`netcanvas train` flags for every training setting, generated from projects.training's
+TRAINING_SCHEMA (names, kinds, choices, bounds and help), so that the command line, the editor's
+inspector and docs/cli.md cannot drift apart. ``python -m runtime.cli_settings`` prints the table
+docs/cli.md holds (a test compares them)."""
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from typing import Any
+
+from projects.training import TRAINING_SCHEMA
+
+# Settings other flags already cover: the dataset's source (--data, --test-data).
+COVERED = {("dataset", "name"), ("dataset", "path"), ("dataset", "test_path")}
+# Flag names that are not the setting's own name.
+RENAMED = {("optimizer", "name"): "optimizer", ("d_optimizer", "name"): "d-optimizer",
+           ("schedule", "name"): "schedule", ("clip", "mode"): "clip", ("clip", "value"): "clip-value",
+           ("early_stopping", "enabled"): "early-stopping", ("augment", "random_crop"): "random-crop"}
+PREFIX = {"d_optimizer": "d-", "perceptron": "perceptron-"}
+
+
+@dataclass(frozen=True)
+class SettingFlag:
+    flag: str  # without the leading dashes
+    section: str | None
+    param: Any  # nodes.spec.Param
+
+    @property
+    def dest(self) -> str:
+        return "set_" + self.flag.replace("-", "_")
+
+
+def setting_flags() -> list[SettingFlag]:
+    """One flag per training setting, in the schema's order."""
+    out = []
+    for section, p in TRAINING_SCHEMA:
+        if (section, p.name) in COVERED:
+            continue
+        name = RENAMED.get((section, p.name)) or PREFIX.get(section, "") + p.name.replace("_", "-")
+        out.append(SettingFlag(name, section, p))
+    return out
+
+
+def _number(kind: str, p):
+    def parse(text: str):
+        try:
+            value = int(text) if kind == "int" else float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a {'whole ' if kind == 'int' else ''}number") from None
+        return value
+    parse.__name__ = kind
+    return parse
+
+
+def add_setting_flags(parser: argparse.ArgumentParser) -> None:
+    """Add every setting flag to ``parser`` (their values are checked by training_problems, which
+    says in one sentence what is out of bounds)."""
+    group = parser.add_argument_group("training settings (override the project's for this run; see docs/training.md)")
+    for f in setting_flags():
+        p = f.param
+        help_text = p.help + (f" (default {p.default})" if p.kind != "bool" else "")
+        if p.kind == "bool":
+            group.add_argument(f"--{f.flag}", dest=f.dest, action=argparse.BooleanOptionalAction, default=None,
+                               help=p.help)
+        elif p.kind == "choice":
+            group.add_argument(f"--{f.flag}", dest=f.dest, choices=[str(c) for c in p.choices], help=help_text)
+        elif p.kind in ("int", "float"):
+            group.add_argument(f"--{f.flag}", dest=f.dest, type=_number(p.kind, p), metavar=p.kind.upper(),
+                               help=help_text)
+        else:
+            group.add_argument(f"--{f.flag}", dest=f.dest, help=help_text)
+
+
+def setting_overrides(args) -> dict:
+    """The flags given, as training-setting overrides ({"epochs": 5, "optimizer": {"lr": 0.01}})."""
+    out: dict = {}
+    for f in setting_flags():
+        value = getattr(args, f.dest, None)
+        if value is None:
+            continue
+        if f.param.kind == "choice":
+            value = next((c for c in f.param.choices if str(c) == value), value)
+        if f.section is None:
+            out[f.param.name] = value
+        else:
+            out.setdefault(f.section, {})[f.param.name] = value
+    return out
+
+
+def forwarded(args) -> list[str]:
+    """The setting flags of ``args`` again, for a torchrun worker's command line."""
+    out = []
+    for f in setting_flags():
+        value = getattr(args, f.dest, None)
+        if value is None:
+            continue
+        if f.param.kind == "bool":
+            out.append(f"--{f.flag}" if value else f"--no-{f.flag}")
+        else:
+            out += [f"--{f.flag}", str(value)]
+    return out
+
+
+def markdown_table() -> str:
+    """The flags as the Markdown table in docs/cli.md."""
+    lines = ["| flag | setting | meaning |", "| --- | --- | --- |"]
+    for f in setting_flags():
+        p = f.param
+        where = f"{f.section}.{p.name}" if f.section else p.name
+        if p.kind == "bool":
+            flag = f"`--{f.flag}` / `--no-{f.flag}`"
+        elif p.kind == "choice":
+            flag = f"`--{f.flag} {{{','.join(str(c) for c in p.choices)}}}`"
+        else:
+            flag = f"`--{f.flag} {p.kind.upper()}`"
+        bounds = ""
+        if p.kind in ("int", "float") and p.min is not None and p.max is not None:
+            bounds = f" ({p.min:,} to {p.max:,})" if p.kind == "int" else f" ({p.min:g} to {p.max:g})"
+        lines.append(f"| {flag} | `{where}` | {p.help}{bounds}; default `{p.default}` |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")
