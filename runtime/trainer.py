@@ -202,6 +202,9 @@ class Trainer:
             self.compiled.module.train()
             perm = torch.randperm(n, device=self.device, generator=gen)
             x_ep, y_ep = x_train[perm], y_train[perm]
+            # this process's batches of the epoch as views, made in one call each (not sliced per step)
+            x_batches = x_ep[self.rank * local:].split(batch)
+            y_batches = y_ep[self.rank * local:].split(batch)
             self.epoch_totals = EpochTotals()
             self.t_log, self.seen_log = time.perf_counter(), 0
             for step in range(steps):
@@ -227,14 +230,16 @@ class Trainer:
                     self.t_log, self.seen_log = time.perf_counter(), 0
                 if self.control.stopping:
                     return "stopped", f"stopped by the user at epoch {epoch}, step {self.global_step}"
-                lo = step * batch + self.rank * local
-                xb, yb = x_ep[lo:lo + local], y_ep[lo:lo + local]
+                xb, yb = x_batches[step], y_batches[step]
+                if world > 1:  # this rank's share of the global batch
+                    xb, yb = xb[:local], yb[:local]
                 if aug:
                     xb = apply_augmentation(xb, aug, gen)
                 task.epoch_progress = epoch - 1 + step / steps
                 metrics = self._step(xb, yb, batch, request[1] if single else None)
-                self.metrics.add(metrics, len(xb) * world, self.global_step)
-                self.seen_log += len(xb) * world
+                seen = len(xb) * world
+                self.metrics.add(metrics, seen, self.global_step)
+                self.seen_log += seen
                 self.global_step += 1
                 for schedule in self.schedules.values():
                     schedule.after_step()
