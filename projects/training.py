@@ -61,9 +61,12 @@ TRAINING_SCHEMA: tuple[tuple[str | None, Param], ...] = (
                    label="clip at")),
     ("early_stopping", Param("enabled", "bool", True, "Stop when the validation metric stops improving",
                              label="early stopping")),
-    ("early_stopping", Param("monitor", "choice", "val_loss", "Metric watched by early stopping and checkpoints "
-                             "(one the task reports; else the task's first)", choices=ALL_MONITORS)),
-    ("early_stopping", Param("patience", "int", 3, "Epochs without improvement before stopping", min=1, max=10000)),
+    ("early_stopping", Param("monitor", "choice", "auto", "Metric watched by early stopping and checkpoints "
+                             "(auto: validation accuracy for classifiers, else the task's first, e.g. val_loss; a "
+                             "metric the task does not report: its first)", choices=("auto", *ALL_MONITORS))),
+    ("early_stopping", Param("patience", "int", 0, "Epochs without improvement before stopping (0: auto, a tenth "
+                             "of the epochs and at least 3; auto does not stop runs of 5 epochs or fewer)", min=0,
+                             max=10000)),
     ("early_stopping", Param("min_delta", "float", 0.0, "Smallest change that counts as an improvement",
                              min=0.0, max=1e6, label="min delta")),
     (None, Param("seed", "int", 0, "Random seed: same seed and device give the same curves", min=0, max=2**31 - 1)),
@@ -144,6 +147,24 @@ def complete_training(settings: dict | None) -> dict[str, Any]:
         if isinstance(src, dict) and p.name in src:
             src[p.name] = p.coerce(src[p.name])
     return out
+
+
+AUTO_PATIENCE_MIN = 3
+SHORT_RUN_EPOCHS = 5  # auto early stopping leaves runs this short alone: they have no plateau to find
+
+
+def effective_patience(settings: dict) -> int | None:
+    """Epochs without improvement before a run of ``settings`` (completed) stops; None when early
+    stopping does not apply (disabled, or auto on a short run). Auto (0) is a tenth of the epochs,
+    at least 3, so that a long run is not cut short by a few noisy epochs."""
+    stop = settings["early_stopping"]
+    if not stop["enabled"]:
+        return None
+    if stop["patience"]:
+        return int(stop["patience"])
+    if settings["epochs"] <= SHORT_RUN_EPOCHS:
+        return None
+    return max(AUTO_PATIENCE_MIN, -(-settings["epochs"] // 10))
 
 
 def has_recurrent_block(graph) -> bool:

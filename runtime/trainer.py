@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable
 import torch
 
 from projects.project import Project, now_iso
-from projects.training import complete_training, effective_clip, training_problems
+from projects.training import complete_training, effective_clip, effective_patience, training_problems
 
 from .attention import sample_facts
 from .compiler import CompileError, compile_graph
@@ -191,8 +191,8 @@ class Trainer:
                   metrics=[dataclasses.asdict(m) for m in task.spec.metrics], plots=list(task.spec.plots),
                   parts=list(task.optimizers), monitor=self.monitor)
         self.run_record.update(device=device_label(self.device), task=task_name, dataset=data.name)
-        patience = s["early_stopping"]["patience"]
-        stopping_on = s["early_stopping"]["enabled"] and self.monitor is not None
+        patience = effective_patience(s)
+        stopping_on = patience is not None and self.monitor is not None
         bad_epochs, self.global_step, self.t0 = 0, 0, time.perf_counter()
         self.total_steps = steps * s["epochs"]
         self.keeper.keep()

@@ -74,9 +74,9 @@ def test_a_run_uses_and_records_the_flags(tmp_path, capsys):
     assert s["dataset"]["val_fraction"] == 0.0 and s["seed"] == 3 and len(run["epochs"]) == 3
     assert s["threads"] == 1 and run["threads"] == 1
     capsys.readouterr()
-    assert cli(["train", str(path), "--quiet", "--patience", "0"]) == 2
+    assert cli(["train", str(path), "--quiet", "--patience", "-1"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == "netcanvas train: Training setting 'patience' is 0 but must be at least 1; set it to 1 or more"
+    assert err == "netcanvas train: Training setting 'patience' is -1 but must be at least 0; set it to 0 or more"
 
 
 def test_torchrun_workers_get_the_same_setting_flags():

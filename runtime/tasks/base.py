@@ -220,6 +220,8 @@ class Task:
         if not monitors:
             return None
         chosen = self.ctx.settings["early_stopping"]["monitor"]
+        if chosen == "auto":  # what a person judges a classifier by; a loss can rise while accuracy still improves
+            return "val_accuracy" if "val_accuracy" in monitors else monitors[0]
         return chosen if chosen in monitors else monitors[0]
 
     def record(self) -> dict[str, Any]:
