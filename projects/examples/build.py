@@ -64,8 +64,9 @@ def lenet5() -> Project:
     ])
     return _project(graph, "LeNet-5 (modern)",
                     "LeNet-5 with today's choices: ReLU, max-pooling and 'same' padding on 28x28 inputs. "
-                    "Reaches about 90% on Fashion-MNIST.",
-                    {"optimizer": {"name": "adam", "lr": 2e-3}, "epochs": 10, "batch_size": 128})
+                    "Reaches 90% on the full Fashion-MNIST in 5 epochs (one-cycle learning rate).",
+                    {"optimizer": {"name": "adam", "lr": 6e-3}, "schedule": {"name": "onecycle"}, "epochs": 5,
+                     "batch_size": 128})
 
 
 def mlp() -> Project:
