@@ -84,7 +84,7 @@ def mlp() -> Project:
                     "The practical work's option 2: a multilayer perceptron on vectorised images, with dropout "
                     "and early stopping against overfitting.",
                     {"optimizer": {"name": "adam", "lr": 1e-3}, "epochs": 20, "batch_size": 128,
-                     "early_stopping": {"enabled": True, "patience": 3}})
+                     "early_stopping": {"enabled": True, "patience": 3, "monitor": "val_loss"}})
 
 
 def vgg16() -> Project:
@@ -354,7 +354,8 @@ def text_classify() -> Project:
                     "confuses plants and animals most, which WordNet often defines alike, by their genus or family.",
                     {"dataset": {"name": "wordnet-glosses", "vocabulary": GLOSS_VOCABULARY},
                      "optimizer": {"name": "adam", "lr": 2e-3}, "epochs": 20, "batch_size": 64,
-                     "clip": dict(SEQUENCE_CLIP), "early_stopping": {"enabled": True, "patience": 3}})
+                     "clip": dict(SEQUENCE_CLIP),
+                     "early_stopping": {"enabled": True, "patience": 3, "monitor": "val_loss"}})
 
 
 FORECAST_SERIES = {"name": "sine", "length": 2000, "period": 50, "noise": 0.1, "window": 64, "horizon": 16}
