@@ -326,8 +326,7 @@ class MainWindow(QMainWindow):
             return False
         if self.doc.modified and not self.ask_revert():
             return False
-        self.doc.undo_stack.setClean()
-        return self.open_file(self.doc.path)
+        return self.open_file(self.doc.path)  # a file that no longer opens leaves the work as it is
 
     def ask_revert(self) -> bool:
         return QMessageBox.question(self, "NetCanvas", f"Throw away the changes to {self.display_name} since it was "

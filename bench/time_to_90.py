@@ -40,7 +40,7 @@ def test_accuracy(module, x, y) -> float:
     return right / len(x)
 
 
-def netcanvas(max_epochs: int):
+def netcanvas():
     """The example exactly as shipped (its epochs and learning-rate schedule), on the full data."""
     project = lenet5()
     project.training["dataset"] = {"name": "fashion-mnist", "path": str(DEBIAN_FASHION), "val_fraction": 0.0}
@@ -55,7 +55,7 @@ def netcanvas(max_epochs: int):
             state["t0"] = time.perf_counter()
         if e["event"] == "epoch" and state["epochs"] is None:
             t = time.perf_counter()
-            acc = test_accuracy(trainer.compiled.module, trainer._test_x, trainer._test_y)
+            acc = test_accuracy(trainer.compiled.module, data.test.x, data.test.y)
             state["paused_s"] += time.perf_counter() - t
             print(f"  netcanvas epoch {e['epoch']}: test accuracy {acc:.2%}", flush=True)
             if acc >= TARGET:
@@ -65,7 +65,6 @@ def netcanvas(max_epochs: int):
 
     trainer.sinks = [on_event]
     trainer.dataset = data
-    trainer._test_x, trainer._test_y = data.test.x, data.test.y
     trainer.run()
     return state.get("seconds"), state["epochs"], data
 
@@ -97,7 +96,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--max-epochs", type=int, default=15)
     args = parser.parse_args()
-    ours, our_epochs, data = netcanvas(args.max_epochs)
+    ours, our_epochs, data = netcanvas()
     theirs, their_epochs = tutorial(data, args.max_epochs)
     for name, s, e in (("netcanvas", ours, our_epochs), ("tutorial", theirs, their_epochs)):
         print(f"bench: time to 90% {name} = {s:.1f} s ({e} epochs)" if s else

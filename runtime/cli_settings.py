@@ -41,7 +41,7 @@ def setting_flags() -> list[SettingFlag]:
     return out
 
 
-def _number(kind: str, p):
+def _number(kind: str):
     def parse(text: str):
         try:
             value = int(text) if kind == "int" else float(text)
@@ -65,7 +65,7 @@ def add_setting_flags(parser: argparse.ArgumentParser) -> None:
         elif p.kind == "choice":
             group.add_argument(f"--{f.flag}", dest=f.dest, choices=[str(c) for c in p.choices], help=help_text)
         elif p.kind in ("int", "float"):
-            group.add_argument(f"--{f.flag}", dest=f.dest, type=_number(p.kind, p), metavar=p.kind.upper(),
+            group.add_argument(f"--{f.flag}", dest=f.dest, type=_number(p.kind), metavar=p.kind.upper(),
                                help=help_text)
         else:
             group.add_argument(f"--{f.flag}", dest=f.dest, help=help_text)

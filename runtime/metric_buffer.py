@@ -39,7 +39,7 @@ class StepHits:
 
 
 class MetricBuffer:
-    def __init__(self, device: torch.device, rows: int = 0):
+    def __init__(self, device: torch.device):
         self.device = device
         self.names: list[str] | None = None  # fixed by the first step's metrics
         self._steps: list[dict[str, torch.Tensor]] = []

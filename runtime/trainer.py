@@ -196,7 +196,7 @@ class Trainer:
         bad_epochs, self.global_step, self.t0 = 0, 0, time.perf_counter()
         self.total_steps = steps * s["epochs"]
         self.keeper.keep()
-        self.metrics = MetricBuffer(self.device, log_every)
+        self.metrics = MetricBuffer(self.device)
         paused = False  # across epochs: a single step that ends an epoch leaves the run paused, not re-paused
         for epoch in range(1, s["epochs"] + 1):
             self.compiled.module.train()

@@ -246,3 +246,17 @@ def test_revert_rebuilds_the_panels_from_the_saved_file(window, qtbot, tmp_path)
     assert window.revert()
     assert len(window.doc.graph.nodes) == lenet_like and not window.doc.modified
     assert_shows_an_untrained_project(window)
+
+
+def test_revert_to_a_file_that_no_longer_opens_keeps_the_work(window, tmp_path):
+    from projects.dlproj import write_project
+    from projects.examples.build import mlp
+
+    path = tmp_path / "gone.dlproj"
+    write_project(mlp(), path)
+    assert window.open_file(path)
+    window.controller.append_block("core.flatten")
+    path.write_bytes(b"not a project any more")
+    window.ask_revert = lambda: True
+    assert not window.revert()
+    assert window.doc.modified and window.errors  # said why, and closing will still ask to save

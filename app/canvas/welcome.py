@@ -1,7 +1,6 @@
 """The first-run welcome on an empty canvas: what to do, in two lines, with two buttons."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from ..theme import icon
@@ -44,7 +43,8 @@ class WelcomeCard(QFrame):
     def update_for(self, graph) -> None:
         """Visible on an empty canvas (or one with a lone block), hidden once something is built."""
         self.setVisible(len(graph.nodes) < 2 and not graph.wires)
-        self._place()
+        if not self.isHidden():  # shown, or to be shown with the window
+            self._place()
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
         """A block dragged from the palette over the card: hide, so that the canvas under it takes
@@ -53,7 +53,7 @@ class WelcomeCard(QFrame):
         event.accept()
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
-        if event.type() == event.Type.Resize:
+        if event.type() == event.Type.Resize and not self.isHidden():
             self._place()
         return False
 
@@ -64,4 +64,3 @@ class WelcomeCard(QFrame):
         self.move(area.x() + max(8, (area.width() - self.width()) // 2),
                   area.y() + max(8, area.height() - self.height() - 12))  # below the lone block, centred
         self.raise_()
-        self.setAttribute(Qt.WA_TransparentForMouseEvents, False)

@@ -149,12 +149,12 @@ class FeatureMapView(QWidget):
             self.caption.setText(self._waiting_text())
 
     def reset(self, graph, project) -> None:
-        """The open project changed: its blocks, its trained weights, no activations of another one."""
+        """The open project changed: its blocks, no activations of another one (its trained weights
+        follow from show_weights, which the session calls once for every view)."""
         self.set_graph(graph)
         self.maps_image.clear()
         self.last_maps = None
         self.caption.setText(self._waiting_text())
-        self.show_weights(project if project is not None and project.weights else None)
 
     # ---- live activations ----------------------------------------------------------------------------
     def show_maps(self, maps: dict, step: int | None = None, weights: dict | None = None) -> bool:

@@ -372,7 +372,7 @@ class TrainingSession(QObject):
     # ---- project changes ------------------------------------------------------------------------------
     def on_project_replaced(self) -> None:
         """The one rule: every view is rebuilt from the open project and its runs (New, Open, an
-        example, Revert, undo of a load); a run of the previous project goes on in the background."""
+        example, Revert to Saved); a run of the previous project goes on in the background."""
         d = self.dashboard
         project = self.doc.project
         d.set_device_choice(project.training.get("device") or "auto")
