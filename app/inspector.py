@@ -8,7 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QFormLayout, QFrame, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget)
 
-from projects.training import SECTION_TASKS, TRAINING_SCHEMA, clip_note, get_setting
+from projects.training import SECTION_TASKS, TRAINING_SCHEMA, auto_notes, get_setting
 
 from . import commands
 from .editors import NotANumber, make_editor
@@ -155,7 +155,7 @@ class Inspector(QScrollArea):
             value = get_setting(self.doc.project.training, sec, param.name)
             row.show(param.default if value is None else value)
             self.rows[(sec, param.name)] = row
-        self.info.setText(clip_note(self.doc.project.training, self.doc.graph))  # what "auto" does here
+        self._show_auto_notes()
 
     # ---- edits ---------------------------------------------------------------------------------
     def _commit_param(self, row: _Row, value) -> None:
@@ -225,7 +225,13 @@ class Inspector(QScrollArea):
         else:
             for (sec, name), row in self.rows.items():
                 row.editor.set_value(get_setting(self.doc.project.training, sec, name))
-            self.info.setText(clip_note(self.doc.project.training, self.doc.graph))
+            self._show_auto_notes()
+
+    def _show_auto_notes(self) -> None:
+        """What the "auto" settings (clipping, schedule) do for this graph and task."""
+        from .training.taskinfo import project_task
+
+        self.info.setText(auto_notes(self.doc.project.training, self.doc.graph, project_task(self.doc.project)))
 
     def _refresh_info(self) -> None:
         state = self.doc.graph.states.get(self.node_id)

@@ -48,6 +48,7 @@ class TaskSpec:
     plots: tuple[str, str] = ("Loss", "Accuracy")
     generative: bool = False
     traced: bool = False  # its samples events carry a ``trace`` of rows the command line prints
+    schedule: str = "wsd"  # what the "auto" learning-rate schedule means for this task (docs/training.md)
 
     @property
     def monitors(self) -> tuple[str, ...]:
@@ -81,19 +82,20 @@ TASK_SPECS: dict[str, TaskSpec] = {t.name: t for t in (
              (Metric("d_loss", "D loss", "D", goal=""), Metric("g_loss", "G loss", "G", goal=""),
               Metric("d_real", "D(x)", "D(x)", goal="", plot=1), Metric("d_fake", "D(G(z))", "D(G(z))", goal="", plot=1)),
              heads=("gan",), parts=(("generator", "optimizer"), ("discriminator", "d_optimizer")),
-             sections=("gan",), plots=("Generator and discriminator losses", "D(x) and D(G(z))"), generative=True),
+             sections=("gan",), plots=("Generator and discriminator losses", "D(x) and D(G(z))"), generative=True,
+             schedule="none"),
     TaskSpec("vae", "VAE (variational)", "An encoder and a decoder learn to rebuild their input through a small "
              "random latent code (loss = reconstruction + beta x KL, the negative ELBO)",
              (Metric("loss", "loss (−ELBO)", "loss"), Metric("recon", "reconstruction", "rec", plot=1),
               Metric("kl", "KL", "kl", plot=1)),
              heads=("vae",), sections=("vae",), plots=("Loss (negative ELBO per image)", "Reconstruction and KL"),
-             generative=True),
+             generative=True, schedule="none"),
     TaskSpec("perceptron", "Perceptron rule", "One sign unit learns two classes one sample at a time: w <- w + "
              "eta (d - y) e, until an epoch changes nothing (Practical Exercises 01)",
              (Metric("mistakes", "mistakes (weight updates)", "wrong", goal="", percent=True),
               Metric("accuracy", "accuracy", "acc", goal="", percent=True, plot=1)),
              parts=(), sections=("perceptron",), plots=("Mistakes: samples that changed the weights", "Accuracy"),
-             traced=True),
+             traced=True, schedule="none"),
 )}
 
 TASK_NAMES: tuple[str, ...] = tuple(TASK_SPECS)

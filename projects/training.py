@@ -49,8 +49,14 @@ TRAINING_SCHEMA: tuple[tuple[str | None, Param], ...] = (
     *_optimizer("optimizer", 1e-3, 0.9, " (a GAN: the generator's)"),
     (None, Param("epochs", "int", 10, "Passes over the training set", min=1, max=100000)),
     (None, Param("batch_size", "int", 128, "Samples per update step", min=1, max=1_000_000, label="batch size")),
-    ("schedule", Param("name", "choice", "none", "How the learning rate changes over time",
-                       choices=("none", "step", "cosine", "onecycle"), label="schedule")),
+    ("schedule", Param("name", "choice", "auto", "How the learning rate changes over time (auto: wsd, a short "
+                       "warm-up, the rate set, then a fall to zero over the last fifth; constant for GANs and VAEs)",
+                       choices=("auto", "none", "step", "cosine", "onecycle", "wsd"), label="schedule")),
+    ("schedule", Param("warmup_epochs", "float", 0.0, "Cosine and wsd schedules: epochs over which the learning "
+                       "rate first rises linearly from zero (auto: a tenth of the run, at most one epoch)", min=0.0,
+                       max=100000.0, label="warm-up epochs")),
+    ("schedule", Param("decay_fraction", "float", 0.2, "Wsd schedule: share of the run, at its end, over which the "
+                       "learning rate falls linearly to zero", min=0.01, max=1.0, label="decay share")),
     ("schedule", Param("step_size", "int", 5, "Step schedule: epochs between decays", min=1, max=100000,
                        label="step every")),
     ("schedule", Param("gamma", "float", 0.1, "Step schedule: factor applied at each decay", min=1e-6, max=1.0)),
@@ -167,6 +173,33 @@ def effective_patience(settings: dict) -> int | None:
     return max(AUTO_PATIENCE_MIN, -(-settings["epochs"] // 10))
 
 
+AUTO_WARMUP_MAX_EPOCHS = 1.0  # warm-up of the auto schedule: a tenth of the run, at most this
+
+
+def effective_schedule(settings: dict, task: str) -> dict[str, Any]:
+    """The schedule section a run of ``task`` uses (``settings`` completed). "auto" (the default)
+    becomes the task's own choice (``TaskSpec.schedule``): for most, warm-up, stable, decay (a
+    linear warm-up over a tenth of the run, at most one epoch; the rate the user set; a linear fall
+    to zero over the last fifth), which keeps a still-improving run's progress and turns a plateau
+    into gains (docs/training.md has the measurements); GANs and VAEs keep a constant rate. The result is
+    marked ``chosen: auto`` so the run record shows it was the default."""
+    given = settings.get("schedule")
+    schedule = {"name": "auto", "step_size": 5, "gamma": 0.1, "warmup_epochs": 0.0, "decay_fraction": 0.2,
+                **(given if isinstance(given, dict) else {})}
+    if schedule["name"] != "auto":
+        return schedule
+    name = task_schedule(task)
+    schedule.update(name=name, chosen="auto")
+    if name in ("cosine", "wsd"):
+        schedule["warmup_epochs"] = min(AUTO_WARMUP_MAX_EPOCHS, settings["epochs"] / 10)
+    return schedule
+
+
+def task_schedule(task: str) -> str:
+    """What "auto" means for ``task`` (its ``TaskSpec.schedule``)."""
+    return TASK_SPECS[task].schedule if task in TASK_SPECS else "none"
+
+
 def has_recurrent_block(graph) -> bool:
     """Whether ``graph`` has an RNN, LSTM or GRU block (whose gradients can explode over long spans)."""
     return any(getattr(node.block, "category", None) == "Recurrent" for node in graph.nodes.values())
@@ -193,6 +226,23 @@ def clip_note(settings: dict, graph) -> str:
         return (f"Gradient clipping (auto): by norm at {clip['value']:g}, because the graph has a recurrent block; "
                 "choose none to turn it off")
     return "Gradient clipping (auto): off, because the graph has no recurrent block (RNN, LSTM or GRU)"
+
+
+def schedule_note(settings: dict, task: str) -> str:
+    """What the "auto" learning-rate schedule does for ``task`` (for the editor), or "" for an explicit one."""
+    schedule = effective_schedule(complete_training(settings), task)
+    if schedule.get("chosen") != "auto":
+        return ""
+    if schedule["name"] == "wsd":
+        return (f"Schedule (auto): the learning rate rises over the first {schedule['warmup_epochs']:g} epochs, "
+                f"stays at the rate set, then falls to zero over the last {schedule['decay_fraction']:.0%} of the "
+                "run; choose none for a constant rate")
+    return "Schedule (auto): a constant learning rate for this task"
+
+
+def auto_notes(settings: dict, graph, task: str) -> str:
+    """One line per "auto" setting saying what it does for this graph and task (the editor shows them)."""
+    return "\n".join(note for note in (clip_note(settings, graph), schedule_note(settings, task)) if note)
 
 
 def training_problems(settings: dict) -> list[str]:

@@ -1,6 +1,7 @@
 """Optimizers, learning-rate schedules and gradient clipping from a project's training settings."""
 from __future__ import annotations
 
+import math
 import warnings
 
 import torch
@@ -58,17 +59,47 @@ def guard_non_finite(opt: torch.optim.Optimizer, params, found: torch.Tensor) ->
 _ONE: dict = {}  # per device: the 1.0 the check multiplies the gradients by (no unscaling here)
 
 
+def warmup_cosine(step: int, warmup: int, total: int) -> float:
+    """The learning-rate factor at ``step`` of ``total``: rising linearly over the first ``warmup``
+    steps (never quite zero, so the first step learns), then a cosine from 1 down to 0."""
+    if step < warmup:
+        return (step + 1) / (warmup + 1)
+    done = min(1.0, (step - warmup) / max(1, total - warmup))
+    return 0.5 * (1.0 + math.cos(math.pi * done))
+
+
+def warmup_stable_decay(step: int, warmup: int, decay: int, total: int) -> float:
+    """The learning-rate factor at ``step`` of ``total``: rising linearly over ``warmup`` steps, then
+    1 (the rate the user set), then falling linearly to 0 over the last ``decay`` steps."""
+    if step < warmup:
+        return (step + 1) / (warmup + 1)
+    start = total - decay
+    if step < start:
+        return 1.0
+    return max(0.0, 1.0 - (step - start) / decay)  # the last step still learns a little: 1/decay
+
+
 class Schedule:
     """Wraps a torch LR scheduler and knows whether it advances per step or per epoch. Each
     optimizer of a run gets its own, scaled to its own learning rate."""
 
     def __init__(self, optimizer, settings: dict, steps_per_epoch: int):
         s, epochs = settings["schedule"], settings["epochs"]
-        name = s["name"]
-        self.per_step = name in ("cosine", "onecycle")
+        name = s["name"]  # "auto" was resolved by projects.training.effective_schedule, which knows the task
+        self.per_step = name in ("cosine", "onecycle", "wsd")
         self.scheduler = None
         if name == "step":
             self.scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=s["step_size"], gamma=s["gamma"])
+        elif name == "cosine" and s.get("warmup_epochs", 0) > 0:
+            total = max(2, epochs * steps_per_epoch)
+            warmup = min(total - 1, max(1, round(s["warmup_epochs"] * steps_per_epoch)))
+            self.scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda t: warmup_cosine(t, warmup, total))
+        elif name == "wsd":
+            total = max(2, epochs * steps_per_epoch)
+            warmup = min(total - 1, round(s.get("warmup_epochs", 0) * steps_per_epoch))
+            decay = max(1, round(s.get("decay_fraction", 0.2) * total))
+            self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+                optimizer, lambda t: warmup_stable_decay(t, warmup, decay, total))
         elif name == "cosine":
             self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, epochs * steps_per_epoch))
         elif name == "onecycle":

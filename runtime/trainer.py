@@ -17,7 +17,8 @@ from typing import Any, Callable, Iterable
 import torch
 
 from projects.project import Project, now_iso
-from projects.training import complete_training, effective_clip, effective_patience, training_problems
+from projects.training import (complete_training, effective_clip, effective_patience, effective_schedule,
+                               training_problems)
 
 from .attention import sample_facts
 from .compiler import CompileError, compile_graph
@@ -100,6 +101,7 @@ class Trainer:
             self.device = pick_device(self.settings["device"])
             self.run_record["threads"] = apply_threads(self.settings.get("threads", 0))
             task_name = resolve_task(self.settings, self.compiled, self.project.graph)
+            self.settings["schedule"] = effective_schedule(self.settings, task_name)  # "auto": the task's choice
             task_cls = task_class(task_name)
             data = self._load_data(task_cls)
         except (CompileError, DeviceError, TaskError) as e:

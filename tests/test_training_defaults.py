@@ -2,6 +2,8 @@
 run's length, short runs are left alone, and classifiers are judged by their validation accuracy."""
 from __future__ import annotations
 
+import pytest
+
 from projects.examples.build import chain
 from projects.project import Project
 from projects.training import complete_training, effective_patience
@@ -51,3 +53,45 @@ def test_a_short_run_is_not_stopped_early_by_default():
     result = Trainer(tiny("regression", task="regression", epochs=5, optimizer={"name": "sgd", "lr": 1.5},
                           early_stopping={"patience": 1})).run()
     assert len(result.run["epochs"]) < 5 or "early stopping" not in result.reason  # asked for: may stop
+
+
+def test_new_projects_get_the_auto_schedule_and_it_depends_on_the_task():
+    from projects.training import default_training, effective_schedule
+
+    assert default_training()["schedule"]["name"] == "auto"
+    s = effective_schedule(settings(epochs=20), "classification")
+    assert s["name"] == "wsd" and s["warmup_epochs"] == 1.0 and s["chosen"] == "auto"
+    assert effective_schedule(settings(epochs=5), "binary")["warmup_epochs"] == 0.5  # a tenth of the run...
+    assert effective_schedule(settings(epochs=40), "regression")["warmup_epochs"] == 1.0  # ...at most one epoch
+    assert effective_schedule(settings(epochs=20), "gan")["name"] == "none"  # GANs keep a constant rate
+    assert effective_schedule(settings(epochs=20), "vae")["name"] == "none"  # measured: no gain on VAEs
+    explicit = effective_schedule(settings(schedule={"name": "none"}), "classification")
+    assert explicit["name"] == "none" and "chosen" not in explicit
+
+
+def test_the_auto_schedule_warms_up_holds_then_decays_to_zero():
+    result = Trainer(tiny("classification", epochs=20, batch_size=1, early_stopping={"enabled": False})).run()
+    run = result.run
+    assert run["settings"]["schedule"]["name"] == "wsd" and run["settings"]["schedule"]["chosen"] == "auto"
+    lrs = [s["lr"] for s in run["steps"]]  # the rate after each step (log_every 1, 4 steps an epoch, 80 in all)
+    assert len(lrs) == 80
+    assert lrs[:4] == pytest.approx([0.05 * f for f in (0.4, 0.6, 0.8, 1.0)])  # warm-up: one epoch
+    assert lrs[3:64] == pytest.approx([0.05] * 61)  # the rate the user set, until the last fifth
+    assert all(a > b for a, b in zip(lrs[63:], lrs[64:])) and lrs[-1] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_schedule_factors():
+    from runtime.optim import warmup_cosine, warmup_stable_decay
+
+    assert [round(warmup_cosine(t, 3, 10), 3) for t in range(3)] == [0.25, 0.5, 0.75]
+    assert warmup_cosine(3, 3, 10) == 1.0 and warmup_cosine(10, 3, 10) == pytest.approx(0.0)
+    assert warmup_cosine(50, 3, 10) == pytest.approx(0.0)  # never rises again past the end
+    assert [warmup_stable_decay(t, 1, 4, 10) for t in range(11)] == [0.5, 1, 1, 1, 1, 1, 1, 0.75, 0.5, 0.25, 0]
+
+
+def test_the_editor_note_says_what_auto_does():
+    from projects.training import schedule_note
+
+    assert "falls to zero over the last 20%" in schedule_note({"epochs": 10}, "classification")
+    assert schedule_note({"epochs": 10}, "gan") == "Schedule (auto): a constant learning rate for this task"
+    assert schedule_note({"schedule": {"name": "cosine"}}, "classification") == ""
