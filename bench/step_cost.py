@@ -2,7 +2,7 @@
 in one process: ``python bench/step_cost.py [--repeats R]``.
 
 Both train the same torch module (the graph compiled by NetCanvas, so that only the loops differ)
-with Adam (lr 1e-3), batch 128, on data already in memory, one CPU thread. The hand-written loop is
+with Adam (lr 1e-3, constant), batch 128, on data already in memory, one CPU thread. The hand-written loop is
 what people write: zero_grad, forward, cross-entropy, backward, step, nothing else. The trainer's
 cost per step is the difference of two runs of different lengths divided by the difference of
 their steps, so start-up (compiling, staging) is not counted; validation is off. Best of R.
@@ -62,7 +62,7 @@ def data(shape: tuple, steps: int) -> Dataset:
 def app_seconds(make, shape, epochs: int, steps: int) -> float:
     project = make()
     project.training.update(epochs=epochs, batch_size=BATCH, log_every=20, threads=1, seed=0,
-                            optimizer={"name": "adam", "lr": 1e-3},
+                            optimizer={"name": "adam", "lr": 1e-3}, schedule={"name": "none"},
                             early_stopping={"enabled": False}, dataset={"name": "bench", "val_fraction": 0.0})
     trainer = Trainer(project, {}, [])
     trainer.dataset = data(shape, steps)
@@ -103,7 +103,7 @@ def per_step(fn, make, shape, steps: int = 50, short: int = 2, long: int = 8) ->
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
     torch.set_num_threads(1)
     for name, (make, shape) in MODELS.items():
