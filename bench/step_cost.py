@@ -3,9 +3,11 @@ in one process: ``python bench/step_cost.py [--repeats R]``.
 
 Both train the same torch module (the graph compiled by NetCanvas, so that only the loops differ)
 with Adam (lr 1e-3, constant), batch 128, on data already in memory, one CPU thread. The hand-written loop is
-what people write: zero_grad, forward, cross-entropy, backward, step, nothing else. The trainer's
-cost per step is the difference of two runs of different lengths divided by the difference of
-their steps, so start-up (compiling, staging) is not counted; validation is off. Best of R.
+what people write: zero_grad, forward, cross-entropy, backward, step, nothing else. Both are timed
+in blocks of 20 steps (the trainer's metric reads come every 20 steps, so each of its blocks holds
+one read and its record); start-up and the epochs' ends are not in any block. The figure is the
+fastest block over R interleaved runs of each: on a shared machine whose speed swings by a third
+from second to second, the fastest blocks are the ones measured at the same speed.
 
   bench: step cost <model> app = T ms
   bench: step cost <model> hand-written = T ms
@@ -31,6 +33,8 @@ from runtime.data import Dataset, Split  # noqa: E402
 from runtime.trainer import Trainer  # noqa: E402
 
 BATCH = 128
+LOG_EVERY = 20  # the trainer's default: one metric read per 20 steps
+EPOCHS = 3
 
 
 def mlp_15k() -> Project:
@@ -47,7 +51,9 @@ def small_cnn() -> Project:
                                 ("core.dense", "Out", {"units": 10}), ("head.classification", "Head", {})]))
 
 
-MODELS = {"mlp-15k": (mlp_15k, (784,)), "small-cnn": (small_cnn, (1, 28, 28)), "lenet5": (lenet5, (1, 28, 28))}
+# model: (project, sample shape, steps per epoch); at least a few blocks of LOG_EVERY per epoch
+MODELS = {"mlp-15k": (mlp_15k, (784,), 200), "small-cnn": (small_cnn, (1, 28, 28), 60),
+          "lenet5": (lenet5, (1, 28, 28), 60)}
 
 
 def data(shape: tuple, steps: int) -> Dataset:
@@ -59,59 +65,70 @@ def data(shape: tuple, steps: int) -> Dataset:
                    empty, None, "random tensors")
 
 
-def app_seconds(make, shape, epochs: int, steps: int) -> float:
+def app_blocks(make, shape, epochs: int, steps: int) -> list[float]:
+    """CPU seconds per step of the trainer, one figure per block of LOG_EVERY steps: the time
+    between two of its step records in one epoch, so each block holds the steps and one metric read
+    with its record, and nothing of the start-up or the epoch's end (validation is off anyway)."""
     project = make()
-    project.training.update(epochs=epochs, batch_size=BATCH, log_every=20, threads=1, seed=0,
+    project.training.update(epochs=epochs, batch_size=BATCH, log_every=LOG_EVERY, threads=1, seed=0,
                             optimizer={"name": "adam", "lr": 1e-3}, schedule={"name": "none"},
                             early_stopping={"enabled": False}, dataset={"name": "bench", "val_fraction": 0.0})
-    trainer = Trainer(project, {}, [])
+    marks = []
+
+    def on_event(event):
+        if event["event"] == "step":
+            marks.append((event["epoch"], event["step"], time.process_time()))
+
+    trainer = Trainer(project, {}, [on_event])
     trainer.dataset = data(shape, steps)
-    t = time.process_time()
     result = trainer.run()
     assert result.status == "finished", result.reason
-    return time.process_time() - t
+    return [(t1 - t0) / (s1 - s0) for (e0, s0, t0), (e1, s1, t1) in zip(marks, marks[1:])
+            if e0 == e1 and s1 - s0 == LOG_EVERY]
 
 
-def hand_seconds(make, shape, epochs: int, steps: int, fused: bool = False) -> float:
+def hand_blocks(make, shape, epochs: int, steps: int, fused: bool = False) -> list[float]:
+    """CPU seconds per step of the hand-written loop, one figure per block of LOG_EVERY steps."""
     torch.manual_seed(0)
     module = compile_graph(make().graph).module
     opt = torch.optim.Adam(module.parameters(), lr=1e-3, **({"fused": True} if fused else {}))
     ds = data(shape, steps)
     x, y = ds.train.x, ds.train.y
-    t = time.process_time()
+    blocks = []
     for _ in range(epochs):
         perm = torch.randperm(len(x))
         xs, ys = x[perm], y[perm]
-        for i in range(0, len(x), BATCH):
+        t = time.process_time()
+        for k, i in enumerate(range(0, len(x), BATCH), 1):
             opt.zero_grad()
             loss = F.cross_entropy(module(xs[i:i + BATCH]), ys[i:i + BATCH])
             loss.backward()
             opt.step()
-    return time.process_time() - t
+            if k % LOG_EVERY == 0:
+                now = time.process_time()
+                blocks.append((now - t) / LOG_EVERY)
+                t = now
+    return blocks
 
 
-def hand_fused_seconds(make, shape, epochs: int, steps: int) -> float:
+def hand_fused_blocks(make, shape, epochs: int, steps: int) -> list[float]:
     """The hand-written loop with torch's fused Adam (the trainer's optimizer): what is left of the
-    difference is the trainer's own bookkeeping."""
-    return hand_seconds(make, shape, epochs, steps, fused=True)
-
-
-def per_step(fn, make, shape, steps: int = 50, short: int = 2, long: int = 8) -> float:
-    """Seconds of CPU per step, start-up excluded (two run lengths)."""
-    return (fn(make, shape, long, steps) - fn(make, shape, short, steps)) / ((long - short) * steps)
+    difference is the trainer's own bookkeeping (the metric reads, the accuracy count, the
+    non-finite guard)."""
+    return hand_blocks(make, shape, epochs, steps, fused=True)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     torch.set_num_threads(1)
-    for name, (make, shape) in MODELS.items():
+    for name, (make, shape, steps) in MODELS.items():
         app, hand, fused = [], [], []
         for _ in range(args.repeats):  # interleaved, so that a noisy moment hits all three
-            hand.append(per_step(hand_seconds, make, shape))
-            fused.append(per_step(hand_fused_seconds, make, shape))
-            app.append(per_step(app_seconds, make, shape))
+            hand += hand_blocks(make, shape, EPOCHS, steps)
+            fused += hand_fused_blocks(make, shape, EPOCHS, steps)
+            app += app_blocks(make, shape, EPOCHS, steps)
         a, h, f = min(app), min(hand), min(fused)
         print(f"bench: step cost {name} app = {a * 1e3:.3f} ms")
         print(f"bench: step cost {name} hand-written = {h * 1e3:.3f} ms")

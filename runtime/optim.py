@@ -42,10 +42,13 @@ def _can_fuse(params) -> bool:
             and all(p.is_floating_point() for p in params))
 
 
-def guard_non_finite(opt: torch.optim.Optimizer, params, found: torch.Tensor) -> None:
-    """Set ``found`` (a 0-d float on the parameters' device) to 1 when a gradient is NaN or
-    infinite, and hand it to the fused optimizer, which then leaves every weight and its state
-    as they were: the weights stay those of the last finite step."""
+def guard_non_finite(opt: torch.optim.Optimizer, params, found: torch.Tensor) -> bool:
+    """Whether ``opt.step()`` may run: ``found`` (a 0-d float on the parameters' device) is set to 1
+    when a gradient is NaN or infinite, and the step changes nothing, so the weights stay those of
+    the last finite step. On a GPU the flag goes to the fused optimizer, which skips the update on
+    the device without a host sync (always True here); on the CPU, where reading it costs nothing,
+    it is read here and the step skipped on the host, which is cheaper than the fused kernel's own
+    skip (that one undoes its step count with a further kernel per parameter)."""
     grads = [p.grad for p in params if p.grad is not None]
     found.zero_()
     if grads:
@@ -53,7 +56,11 @@ def guard_non_finite(opt: torch.optim.Optimizer, params, found: torch.Tensor) ->
         if one is None:  # not ``or``: the truth of a tensor would be a host sync at every step
             one = _ONE[found.device] = torch.ones((), device=found.device)
         torch._amp_foreach_non_finite_check_and_unscale_(grads, found, one)
+    if found.device.type == "cpu":
+        opt.found_inf = opt.grad_scale = None
+        return not found.item()
     opt.found_inf, opt.grad_scale = found, None
+    return True
 
 
 _ONE: dict = {}  # per device: the 1.0 the check multiplies the gradients by (no unscaling here)

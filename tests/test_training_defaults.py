@@ -95,3 +95,25 @@ def test_the_editor_note_says_what_auto_does():
     assert "falls to zero over the last 20%" in schedule_note({"epochs": 10}, "classification")
     assert schedule_note({"epochs": 10}, "gan") == "Schedule (auto): a constant learning rate for this task"
     assert schedule_note({"schedule": {"name": "cosine"}}, "classification") == ""
+
+
+def test_cpu_guard_skips_a_non_finite_step_on_the_host_and_lets_finite_ones_through():
+    import torch
+
+    from runtime.optim import guard_non_finite, make_optimizer
+
+    torch.manual_seed(0)
+    layer = torch.nn.Linear(3, 2)
+    params = list(layer.parameters())
+    opt = make_optimizer(params, complete_training({"optimizer": {"name": "adam", "lr": 0.1}}))
+    assert opt.skips_non_finite
+    found = torch.zeros(())
+    layer(torch.ones(1, 3)).sum().backward()
+    assert guard_non_finite(opt, params, found) is True
+    assert opt.found_inf is None  # on the CPU the skip is decided here, not by the fused kernel
+    opt.step()
+    opt.zero_grad()
+    layer(torch.ones(1, 3)).sum().backward()
+    params[0].grad[0, 0] = float("inf")
+    assert guard_non_finite(opt, params, found) is False  # the caller skips opt.step()
+    assert float(found) == 1.0

@@ -178,7 +178,8 @@ class Task:
             found = self._found.get(part)
             if found is None:
                 found = self._found[part] = torch.zeros((), device=params[0].device)
-            guard_non_finite(opt, params, found)
+            if not guard_non_finite(opt, params, found):
+                return  # not finite: this step changes nothing (see guard_non_finite)
         opt.step()
 
     def autocast(self):
