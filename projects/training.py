@@ -183,9 +183,7 @@ def effective_schedule(settings: dict, task: str) -> dict[str, Any]:
     to zero over the last fifth), which keeps a still-improving run's progress and turns a plateau
     into gains (docs/training.md has the measurements); GANs and VAEs keep a constant rate. The result is
     marked ``chosen: auto`` so the run record shows it was the default."""
-    given = settings.get("schedule")
-    schedule = {"name": "auto", "step_size": 5, "gamma": 0.1, "warmup_epochs": 0.0, "decay_fraction": 0.2,
-                **(given if isinstance(given, dict) else {})}
+    schedule = dict(settings["schedule"])
     if schedule["name"] != "auto":
         return schedule
     name = task_schedule(task)

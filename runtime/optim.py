@@ -99,13 +99,13 @@ class Schedule:
         self.scheduler = None
         self.factor = None  # step -> factor of each group's base rate (the warm-up schedules)
         total = max(2, epochs * steps_per_epoch)
-        warmup = min(total - 1, round(s.get("warmup_epochs", 0) * steps_per_epoch))
+        warmup = min(total - 1, round(s["warmup_epochs"] * steps_per_epoch))
         if name == "step":
             self.scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=s["step_size"], gamma=s["gamma"])
         elif name == "cosine" and warmup > 0:
             self.factor = lambda t: warmup_cosine(t, warmup, total)
         elif name == "wsd":
-            decay = max(1, round(s.get("decay_fraction", 0.2) * total))
+            decay = max(1, round(s["decay_fraction"] * total))
             self.factor = lambda t: warmup_stable_decay(t, warmup, decay, total)
         elif name == "cosine":
             self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, epochs * steps_per_epoch))
