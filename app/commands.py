@@ -122,6 +122,21 @@ class SetParam(_Command):
         self.graph.set_param(self.node_id, self.name, self.old)
 
 
+class SetTrainable(_Command):
+    """Freeze a block's weights (they keep their values while the rest trains) or unfreeze them."""
+
+    def __init__(self, doc, node_id: str, trainable: bool):
+        node = doc.graph.nodes[node_id]
+        super().__init__(doc, f"{'Unfreeze' if trainable else 'Freeze'} {node.name}")
+        self.node_id, self.value, self.old = node_id, trainable, node.trainable
+
+    def redo(self):
+        self.graph.set_trainable(self.node_id, self.value)
+
+    def undo(self):
+        self.graph.set_trainable(self.node_id, self.old)
+
+
 class Rename(_Command):
     def __init__(self, doc, node_id: str, name: str):
         self.old = doc.graph.nodes[node_id].name

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox, QWidget
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox, QWidget  # noqa: F401
 
 from nodes.spec import Param
 
@@ -15,6 +15,32 @@ INT_LIMIT = 2**31 - 1
 
 
 class NotANumber(ValueError):
+    pass
+
+
+class _FocusedWheel:
+    """A spin box or combo box that turns with the mouse wheel only once it has the focus (a click or
+    Tab): a wheel scrolling the inspector over it scrolls the inspector and changes no setting."""
+
+    def setup_wheel(self) -> None:
+        self.setFocusPolicy(Qt.StrongFocus)
+
+    def wheelEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if not self.hasFocus():
+            event.ignore()  # the scroll area behind it takes it
+            return
+        super().wheelEvent(event)
+
+
+class SpinBox(_FocusedWheel, QSpinBox):
+    pass
+
+
+class DoubleSpinBox(_FocusedWheel, QDoubleSpinBox):
+    pass
+
+
+class ComboBox(_FocusedWheel, QComboBox):
     pass
 
 
@@ -44,7 +70,8 @@ class Editor(QObject):
 
 class IntEditor(Editor):
     def make(self):
-        w = QSpinBox()
+        w = SpinBox()
+        w.setup_wheel()
         w.setRange(int(max(self.param.min, -INT_LIMIT)) if self.param.min is not None else -INT_LIMIT,
                    int(min(self.param.max, INT_LIMIT)) if self.param.max is not None else INT_LIMIT)
         w.setKeyboardTracking(False)  # one commit per Enter/arrow step, not per keystroke
@@ -122,7 +149,8 @@ class BoolEditor(Editor):
 
 class ChoiceEditor(Editor):
     def make(self):
-        w = QComboBox()
+        w = ComboBox()
+        w.setup_wheel()
         # long choices (dataset titles) must not widen the inspector: shown in full in the open list
         w.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         w.setMinimumContentsLength(8)
@@ -138,7 +166,8 @@ class ChoiceEditor(Editor):
 
 class FloatSpinEditor(Editor):  # kept for bounded probabilities (rates, fractions)
     def make(self):
-        w = QDoubleSpinBox()
+        w = DoubleSpinBox()
+        w.setup_wheel()
         w.setDecimals(3)
         w.setSingleStep(0.05)
         w.setRange(self.param.min, self.param.max)

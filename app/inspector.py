@@ -1,17 +1,24 @@
 """The inspector: the selected block's name and parameters, generated from its schema, or the
-project's training settings (projects.training.TRAINING_SCHEMA) when nothing is selected, with
-the sections only some tasks read (a GAN's discriminator optimizer, a VAE's KL annealing) shown
-for those tasks. Invalid values are refused in place with the reason; every accepted edit is one
-undo step."""
+project's training settings (runtime.settings: the common settings and the sections of the task
+the project trains, a GAN's discriminator optimizer, a VAE's KL annealing) when nothing is
+selected, with what the "auto" settings do and why the project cannot train, if it cannot.
+Invalid values are refused in place with the reason; every accepted edit is one undo step."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QFormLayout, QFrame, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget)
+import html
+from dataclasses import replace
 
-from projects.training import SECTION_TASKS, TRAINING_SCHEMA, auto_notes, get_setting
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QFrame, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
+
+from projects.training import get_setting
+from runtime.data import list_datasets
+from runtime.plan import auto_notes, check_run
+from runtime.settings import section_info, settings_schema, shown_sections
 
 from . import commands
 from .editors import NotANumber, make_editor
+from .training.taskinfo import project_task
 
 
 class _Row:
@@ -55,6 +62,7 @@ class Inspector(QScrollArea):
         self.mode = ""
         self.rows: dict = {}
         self.name_edit: QLineEdit | None = None
+        self.trainable: QCheckBox | None = None
         self.name_error: QLabel | None = None
         self.info: QLabel | None = None
         self.sections: tuple = ()  # the training sections on the page
@@ -120,42 +128,55 @@ class Inspector(QScrollArea):
             row = _Row(form, param, self._commit_param)
             row.show(node.params.get(param.name, param.default))
             self.rows[param.name] = row
+        state = self.doc.graph.states.get(nid)
+        self.trainable = None
+        if state is not None and state.params:
+            self.trainable = QCheckBox("trainable")
+            self.trainable.setObjectName("edit_trainable")
+            self.trainable.setToolTip("Off: the block is frozen, its weights keep their values while the rest of "
+                                      "the network trains (saved in the project)")
+            self.trainable.setChecked(node.trainable)
+            self.trainable.toggled.connect(self._set_trainable)
+            form.addRow("weights", self.trainable)
         self._refresh_info()
+
+    def _set_trainable(self, on: bool) -> None:
+        node = self.doc.graph.nodes.get(self.node_id)
+        if node is not None and node.trainable != on:
+            self.doc.undo_stack.push(commands.SetTrainable(self.doc, self.node_id, on))
 
     def _training_sections(self) -> tuple:
         """The training sections the project's task reads (every task reads the common ones)."""
-        from .training.taskinfo import project_task
-
-        task = project_task(self.doc.project)
-        return tuple(dict.fromkeys(sec for sec, _ in TRAINING_SCHEMA
-                                   if sec not in SECTION_TASKS or task in SECTION_TASKS[sec]))
+        return shown_sections(project_task(self.doc.project))
 
     def _show_training(self) -> None:
         self.node_id, self.mode = None, "training"
         form = self._page("Training settings", None, "Used when you press Train. Select a block to edit it.")
-        self.sections = self._training_sections()
-        gan = "d_optimizer" in self.sections
+        decl = project_task(self.doc.project)
+        self.sections = shown_sections(decl)
+        schema = settings_schema(decl)
         section = object()
-        order = {sec: i for i, sec in enumerate(dict.fromkeys(sec for sec, _ in TRAINING_SCHEMA))}
-        grouped = sorted(TRAINING_SCHEMA, key=lambda sp: order[sp[0]])  # one heading per section (stable)
+        order = {sec: i for i, sec in enumerate(dict.fromkeys(sec for sec, _ in schema))}
+        grouped = sorted(schema, key=lambda sp: order[sp[0]])  # one heading per section (stable)
         for sec, param in grouped:
             if sec not in self.sections:
                 continue
             if sec != section:
                 section = sec
-                text = (sec or 'general').replace('_', ' ').capitalize()
-                if gan and sec in ("optimizer", "d_optimizer"):
-                    text += " (generator)" if sec == "optimizer" else " (discriminator)"
-                title = QLabel(f"<b>{text}</b>")
+                title = QLabel(f"<b>{section_info(sec, decl).title}</b>")
                 form.addRow(title)
             if (sec, param.name) == ("dataset", "name"):
                 param = dataset_choice(param, get_setting(self.doc.project.training, sec, param.name))
             row = _Row(form, param, self._commit_training)
             row.section = sec
-            value = get_setting(self.doc.project.training, sec, param.name)
-            row.show(param.default if value is None else value)
+            row.show(self._setting(sec, param))
             self.rows[(sec, param.name)] = row
         self._show_auto_notes()
+
+    def _setting(self, section, param):
+        """The project's value of a setting, or the schema's default when the project has none."""
+        value = get_setting(self.doc.project.training, section, param.name)
+        return param.default if value is None else value
 
     # ---- edits ---------------------------------------------------------------------------------
     def _commit_param(self, row: _Row, value) -> None:
@@ -214,6 +235,10 @@ class Inspector(QScrollArea):
                 row.editor.set_value(node.params.get(name))
         elif ev.kind == "renamed" and ev.node == self.node_id and self.name_edit is not None:
             self.name_edit.setText(node.name)
+        elif ev.kind == "trainable_changed" and ev.node == self.node_id and self.trainable is not None:
+            self.trainable.blockSignals(True)
+            self.trainable.setChecked(node.trainable)
+            self.trainable.blockSignals(False)
         elif ev.kind == "states_changed" and self.node_id in ev.ids:
             self._refresh_info()
 
@@ -223,15 +248,18 @@ class Inspector(QScrollArea):
         if self._training_sections() != self.sections:
             self._show_training()
         else:
-            for (sec, name), row in self.rows.items():
-                row.editor.set_value(get_setting(self.doc.project.training, sec, name))
+            for (sec, _name), row in self.rows.items():
+                row.editor.set_value(self._setting(sec, row.param))
             self._show_auto_notes()
 
     def _show_auto_notes(self) -> None:
-        """What the "auto" settings (clipping, schedule) do for this graph and task."""
-        from .training.taskinfo import project_task
-
-        self.info.setText(auto_notes(self.doc.project.training, self.doc.graph, project_task(self.doc.project)))
+        """What the "auto" settings (clipping, schedule) do for this graph and task, or why the
+        project cannot train as it is set."""
+        plan, problems = check_run(self.doc.project)
+        if plan is not None:
+            self.info.setText(auto_notes(plan).replace("\n", "<br>"))
+        else:
+            self.info.setText(f"<span style='color:#d93025'>⚠ {html.escape(problems[0].message)}</span>")
 
     def _refresh_info(self) -> None:
         state = self.doc.graph.states.get(self.node_id)
@@ -246,10 +274,6 @@ class Inspector(QScrollArea):
 
 def dataset_choice(param, current):
     """The dataset name as a list of the runtime's catalog (cheap: no torch), keeping a custom name."""
-    from dataclasses import replace
-
-    from runtime.data import list_datasets
-
     names = [info.name for info in list_datasets()]
     if current and current not in names:
         names.append(current)

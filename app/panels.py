@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QListWidget, QList
     QTableWidgetItem
 
 from projects.summary import summarize
+from runtime.plan import task_choice
 
 from .theme import icon
 
@@ -22,6 +23,7 @@ class _Lazy:
         self._timer.timeout.connect(self.refresh)
         doc.graph_event.connect(lambda ev: self._timer.start())
         doc.project_replaced.connect(self._timer.start)
+        doc.training_changed.connect(self._timer.start)
 
 
 class SummaryPanel(QTableWidget, _Lazy):
@@ -83,8 +85,13 @@ class ProblemsPanel(QListWidget, _Lazy):
         self.refresh()
 
     def refresh(self) -> None:
+        """The graph's problems, then the one that stops the project's task (two heads, a dataset the task
+        cannot learn from, parts wired wrongly: runtime.plan.task_choice), then what opening the file met."""
         self.clear()
-        problems = self.doc.graph.problems()
+        problems = list(self.doc.graph.problems())
+        task = task_choice(self.doc.project).problem
+        if task is not None and all(p.message != task.message for p in problems):
+            problems.append(task)
         for p in problems:
             item = QListWidgetItem(icon("mdi6.alert-circle-outline" if p.severity == "error" else
                                         "mdi6.alert-outline"), p.message)

@@ -12,8 +12,8 @@ CATEGORY_COLORS = {"Inputs": "#3b8f5a", "Convolution": "#3d6fb6", "Pooling": "#6
                    "Attention": "#9b4f96", "Merge": "#5f7f3a", "Generative": "#a3476b", "Heads": "#b5473b"}
 
 # a GAN's or VAE's parts on the canvas (badge and strip, white text on both themes' nodes)
-PART_COLORS = {"generator": "#8e44c9", "discriminator": "#0f7f91", "shared": "#6b7280", "encoder": "#2f6fde",
-               "decoder": "#c25e00"}
+PART_COLORS = ("#8e44c9", "#0f7f91", "#2f6fde", "#c25e00")  # a task's parts in their order (G, D; enc, dec)
+SHARED_COLOR = "#6b7280"  # an input block several parts read
 
 
 def is_dark() -> bool:

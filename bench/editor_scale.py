@@ -23,7 +23,8 @@ from projects.editing import generated_project  # noqa: E402
 
 
 def main() -> None:
-    from app.main_window import MainWindow, make_app
+    from app.launcher import make_app
+    from app.main_window import MainWindow
 
     app = make_app()
     window = MainWindow(recovery_dir=Path(tempfile.mkdtemp()))

@@ -33,14 +33,15 @@ import torch  # noqa: E402
 
 from bench.generative_reference import HandGAN, load_fashion  # noqa: E402
 from projects.examples.build import EXAMPLES  # noqa: E402
-from runtime import generative as G  # noqa: E402
+from runtime.tasks import task_declaration  # noqa: E402
+from runtime.tasks.gan.use import TrainedGAN  # noqa: E402
 from runtime import quality  # noqa: E402
 from runtime.devices import pick_device  # noqa: E402
 from runtime.trainer import Trainer, record_run  # noqa: E402
 
 
 def classifier(ds):
-    model, info = quality.cached_feature_classifier(G.classifier_key(ds), ds.train.x, ds.train.y, len(ds.classes),
+    model, info = quality.cached_feature_classifier(quality.classifier_key(ds), ds.train.x, ds.train.y, len(ds.classes),
                                                     ds.test.x, ds.test.y)
     return model, info
 
@@ -49,7 +50,8 @@ def netcanvas(name: str, ds, device, epochs: int, batch: int, n: int, seed: int)
     """(untrained figures, trained figures, training seconds) of example ``name``."""
     project = EXAMPLES[name]()
     torch.manual_seed(seed)  # the Trainer seeds the same way before compiling
-    untrained = G.frechet_quality(G.load_trained(project, allow_untrained=True), ds, ds.test.x, n, seed)
+    gan = task_declaration("gan")
+    untrained = TrainedGAN(project, gan, allow_untrained=True).frechet_quality(ds, ds.test.x, n, seed)
     overrides = {"epochs": epochs, "batch_size": batch, "seed": seed, "device": device.type,
                  "early_stopping": {"enabled": False}}
     t = time.perf_counter()
@@ -57,7 +59,7 @@ def netcanvas(name: str, ds, device, epochs: int, batch: int, n: int, seed: int)
     seconds = time.perf_counter() - t
     assert result.status == "finished", result.reason
     record_run(project, result)
-    return untrained, G.frechet_quality(G.load_trained(project), ds, ds.test.x, n, seed), seconds
+    return untrained, TrainedGAN(project, gan).frechet_quality(ds, ds.test.x, n, seed), seconds
 
 
 def hand_written(classes: int, ds, device, steps: int, batch: int, n: int, seed: int, init: str, model):

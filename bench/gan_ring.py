@@ -23,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 
 from projects.examples.build import gan_ring  # noqa: E402
-from runtime import generative as G  # noqa: E402
+from runtime.tasks import task_declaration  # noqa: E402
+from runtime.tasks.gan.use import TrainedGAN  # noqa: E402
 from runtime.trainer import Trainer, record_run  # noqa: E402
 
 
@@ -35,8 +36,8 @@ def train_seed(seed: int, epochs: int | None, samples: int) -> tuple[dict, float
     seconds = time.perf_counter() - t
     assert result.status == "finished", result.reason
     record_run(project, result)
-    trained = G.load_trained(project)
-    return G.point_quality(trained, G.evaluation_data(trained), samples, seed=seed), seconds
+    trained = TrainedGAN(project, task_declaration("gan"))
+    return trained.point_quality(trained.data(), samples, seed=seed), seconds
 
 
 def main() -> None:

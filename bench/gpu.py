@@ -111,7 +111,7 @@ def report(name: str, variant: str, figures: dict, project) -> None:
     print(f"bench: gpu {name} {variant} samples/s = {figures['samples/s']:,.0f} samples/s")
     if "syncs" in figures:
         print(f"bench: gpu {name} {variant} host syncs per 1000 steps = {figures['syncs']:.1f}")
-    from runtime.evaluate import evaluate_project
+    from runtime.use import evaluate_project
 
     if name == "lenet5":
         print(f"bench: gpu {name} {variant} test accuracy = {evaluate_project(project)['accuracy']:.2%}")

@@ -83,7 +83,8 @@ def percentile(values, q: float) -> float:
 def in_editor(mode: str, path: Path, epochs: int, stop_after_s: float = 1.0) -> dict:
     from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
 
-    from app.main_window import MainWindow, make_app, release_clipboard
+    from app.launcher import make_app, release_clipboard
+    from app.main_window import MainWindow
 
     app = make_app()
     window = MainWindow(recovery_dir=Path(os.environ.get("TMPDIR", "/tmp")) / "netcanvas-bench-recovery")

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from projects.dlproj import read_project  # noqa: E402
-from runtime.evaluate import evaluate_project  # noqa: E402
+from runtime.use import evaluate_project  # noqa: E402
 from runtime.trainer import Trainer, record_run  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "projects" / "examples"

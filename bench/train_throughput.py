@@ -109,15 +109,13 @@ def netcanvas(data: Dataset, device, batch: int, events: bool) -> float:
 
 def epochs_to_90(full: Dataset, device, max_epochs: int) -> None:
     """Train the LeNet-5 example until the test accuracy reaches 90%; report the wall time."""
-    from runtime.tasks import SupervisedTask  # noqa: F401  (evaluation below uses the trainer's task)
-
     reached = {}
     state = {}
 
     def watch(e):
         if e["event"] == "epoch":
             task = state["trainer"].task
-            acc = task.evaluate(state["x_test"], state["y_test"], 2048)["accuracy"]
+            acc = task.evaluate({"x": state["x_test"], "y": state["y_test"]}, 2048)["accuracy"]
             print(f"  epoch {e['epoch']}: test accuracy {acc:.2%} after {e['elapsed_s']:.1f} s", flush=True)
             if acc >= 0.90 and "epoch" not in reached:
                 reached.update(epoch=e["epoch"], seconds=time.perf_counter() - state["t0"], acc=acc)

@@ -25,7 +25,8 @@ import torch  # noqa: E402
 
 from bench.generative_reference import HandVAE, load_fashion  # noqa: E402
 from projects.examples.build import vae_fashion  # noqa: E402
-from runtime import generative as G  # noqa: E402
+from runtime.tasks import task_declaration  # noqa: E402
+from runtime.tasks.vae.use import TrainedVAE  # noqa: E402
 from runtime.devices import pick_device  # noqa: E402
 from runtime.trainer import Trainer, record_run  # noqa: E402
 
@@ -40,7 +41,7 @@ def netcanvas(ds, device, epochs: int, batch: int, seed: int) -> tuple[float, fl
     seconds = time.perf_counter() - t
     assert result.status == "finished", result.reason
     record_run(project, result)
-    trained = G.load_trained(project)
+    trained = TrainedVAE(project, task_declaration("vae"))
     rec, kl = trained.parts.elbo_terms(ds.test.x, 500, torch.Generator().manual_seed(seed))
     return float((rec + kl).mean()), float(rec.mean()), float(kl.mean()), seconds
 

@@ -21,7 +21,7 @@ def main() -> None:
 
     from projects.dlproj import read_project
     from runtime.data.synthetic import truth_table
-    from runtime.evaluate import evaluate_project
+    from runtime.use import evaluate_project
     from runtime.trainer import Trainer, record_run
 
     torch.set_num_threads(1)  # four samples: more threads only add overhead

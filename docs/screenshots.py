@@ -81,7 +81,7 @@ def main() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen" if not os.environ.get("DISPLAY") else "xcb")
     os.environ.setdefault("XDG_CONFIG_HOME", tempfile.mkdtemp())  # not the user's recent files or layout
     sys.path.insert(0, str(ROOT))
-    from app.main_window import make_app
+    from app.launcher import make_app
 
     app = make_app([])
     IMAGES.mkdir(parents=True, exist_ok=True)

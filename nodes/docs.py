@@ -57,7 +57,7 @@ def render() -> str:
 
 def _block(cls: type[Block]) -> str:
     lines = [f"### {cls.title}", "", f"`{cls.type_id}` (version {cls.version})"
-             + (", composite" if cls.composite else "") + (f", task `{cls.task}`" if hasattr(cls, "task") else ""),
+             + (", composite" if cls.composite else "") + (f", output: {cls.output_kind}" if hasattr(cls, "output_kind") else ""),
              "", cls.help]
     doc = _doc(cls)
     if doc:

@@ -1,4 +1,4 @@
-"""Heads: the last block of a model. Each names the task and the loss the trainer minimises.
+"""Heads: the last block of a model. Each says what its output is and the loss the trainer minimises.
 
 A head passes its input through unchanged in the compiled module (its output is the model's
 output, e.g. logits); ``loss`` and ``predict`` say how the trainer and the predictor use it.
@@ -7,15 +7,21 @@ from __future__ import annotations
 
 from .spec import Block, Param, Port, ShapeError, shape_text
 
+# What a head's output is: one score per class (softmax), one logit (yes/no), numbers, a VAE's
+# reconstruction with its latent statistics, a discriminator's score.
+CLASS_SCORES, LOGIT, VALUES, RECONSTRUCTION, CRITIC = "class scores", "logit", "values", "reconstruction", "critic"
+OUTPUT_KINDS = (CLASS_SCORES, LOGIT, VALUES, RECONSTRUCTION, CRITIC)
+
 
 class Head(Block):
     """A head ends the model: its input passes through as the model's output, and its loss is
-    what training minimises. ``task`` tells the trainer what targets to expect."""
+    what training minimises. ``output_kind`` says what that output is (OUTPUT_KINDS); the tasks that
+    train a head name its type (runtime/tasks/)."""
 
     category = "Heads"
     role = "head"
     icon = "mdi6.flag-checkered"
-    task = "classification"
+    output_kind = CLASS_SCORES
     inputs = (Port("in", (1,)),)
     outputs = (Port("out", (1,)),)
 
@@ -119,7 +125,7 @@ class RegressionHead(Head):
     title = "Regression (MSE / MAE)"
     default_name = "Output"
     icon = "mdi6.chart-scatter-plot"
-    task = "regression"
+    output_kind = VALUES
     help = "Predicts numbers directly; trained to make the outputs close to target values of the same shape."
     inputs = (Port("in"),)
     outputs = (Port("out"),)
@@ -152,7 +158,7 @@ class BinaryHead(Head):
     title = "Binary (sigmoid + BCE)"
     default_name = "Output"
     icon = "mdi6.toggle-switch-outline"
-    task = "binary"
+    output_kind = LOGIT
     help = "Answers a yes/no question: one score becomes a probability with a sigmoid; trained with binary cross-entropy."
 
     @classmethod
@@ -213,7 +219,7 @@ class TotalSquaredErrorHead(Head):
     title = "Total squared error (course)"
     default_name = "Output"
     icon = "mdi6.sigma"
-    task = "regression"
+    output_kind = VALUES
     help = "The course's error E = 1/2 x sum of (target - output)^2 over the outputs; with a Sign it trains a perceptron."
     inputs = (Port("in"),)
     outputs = (Port("out"),)
@@ -250,7 +256,7 @@ class VAEELBOHead(Head):
     title = "VAE loss (ELBO)"
     default_name = "VAE loss"
     icon = "mdi6.vector-difference"
-    task = "vae"
+    output_kind = RECONSTRUCTION
     help = "Trains a VAE: rebuild the input well (reconstruction) while keeping the latent close to N(0, 1) (KL)."
     inputs = (Port("recon", help="the decoder's output, in (0, 1) for bce"), Port("mu", (1,)),
               Port("logvar", (1,)))
@@ -333,7 +339,7 @@ class GANHead(Head):
     title = "GAN loss (real vs generated)"
     default_name = "GAN loss"
     icon = "mdi6.sword-cross"
-    task = "gan"
+    output_kind = CRITIC
     help = "Ends a GAN: the discriminator's score says real or generated; trains D to tell them apart and G to fool it."
     inputs = (Port("score", (1,), help="the discriminator's score: one logit per sample"),)
     outputs = (Port("out", (1,)),)

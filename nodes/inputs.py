@@ -4,6 +4,16 @@ from __future__ import annotations
 from .spec import FLOAT, INDEX, Block, Param, Port
 
 
+def field_param(default: str) -> Param:
+    """Which field of each batch an input block reads (a model with several inputs reads several)."""
+    return Param("field", "str", default, "The field of each training batch this input reads: x is the dataset's "
+                 "samples, y its targets; a dataset or a task with more fields (a second input's, a mask) names them",
+                 label="batch field")
+
+
+SAMPLES, TARGETS, NOISE = field_param("x"), field_param("y"), field_param("noise")
+
+
 class _Input(Block):
     category = "Inputs"
     role = "input"
@@ -31,6 +41,7 @@ class ImageInput(_Input):
         Param("channels", "int", 1, "Colour channels: 1 grayscale, 3 RGB", min=1, max=64),
         Param("height", "int", 28, "Image height in pixels", min=1, max=8192),
         Param("width", "int", 28, "Image width in pixels", min=1, max=8192),
+        SAMPLES,
     )
 
     @classmethod
@@ -52,6 +63,7 @@ class SequenceInput(_Input):
     params = (
         Param("steps", "int", 32, "Time steps T in each sequence", min=1, max=100000),
         Param("features", "int", 1, "Features F per time step", min=1, max=100000),
+        SAMPLES,
     )
 
     @classmethod
@@ -76,6 +88,7 @@ class TokenInput(_Input):
         Param("vocabulary", "int", 1000, "Number of distinct tokens", min=2, max=10_000_000),
         Param("mask_padding", "bool", True, "Id 0 is padding: recurrent, attention and pooling blocks downstream "
               "skip those steps (a padding mask)", label="mask padding"),
+        SAMPLES,
     )
     version = 2
 
@@ -112,7 +125,7 @@ class NoiseInput(_Input):
     default_name = "z"
     help = "Random latent vectors z ~ N(0, 1) that a generator turns into samples."
     outputs = (Port("out", (1,), dtype=FLOAT),)
-    params = (Param("size", "int", 100, "Length of the latent vector z", min=1, max=100000),)
+    params = (Param("size", "int", 100, "Length of the latent vector z", min=1, max=100000), NOISE)
 
     @classmethod
     def output_shapes(cls, p, ins):
@@ -130,7 +143,7 @@ class LabelInput(_Input):
     default_name = "Label"
     help = "One class id per sample, used as a condition (conditional GAN, conditional VAE)."
     outputs = (Port("out", (0,), dtype=INDEX),)
-    params = (Param("classes", "int", 10, "Number of classes", min=2, max=1_000_000),)
+    params = (Param("classes", "int", 10, "Number of classes", min=2, max=1_000_000), TARGETS)
 
     @classmethod
     def output_shapes(cls, p, ins):
@@ -158,7 +171,7 @@ class VectorInput(_Input):
     default_name = "Features"
     help = "A batch of feature vectors (tabular data, the perceptron's inputs)."
     outputs = (Port("out", (1,)),)
-    params = (Param("features", "int", 2, "Features per sample", min=1, max=10_000_000),)
+    params = (Param("features", "int", 2, "Features per sample", min=1, max=10_000_000), SAMPLES)
 
     @classmethod
     def output_shapes(cls, p, ins):

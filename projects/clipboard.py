@@ -20,7 +20,7 @@ def copy_selection(graph: Graph, positions: dict[str, list[float]], ids: Iterabl
     chosen = set(ids)
     order = [nid for nid in graph.nodes if nid in chosen]
     nodes = [{"id": nid, "type": graph.nodes[nid].type_id, "name": graph.nodes[nid].name,
-              "params": copy.deepcopy(graph.nodes[nid].params),
+              "params": copy.deepcopy(graph.nodes[nid].params), "trainable": graph.nodes[nid].trainable,
               "pos": list(positions.get(nid, [0.0, 0.0]))} for nid in order]
     wires = [{"from": [w.src, w.src_port], "to": [w.dst, w.dst_port]} for w in graph.wires
              if w.src in chosen and w.dst in chosen]
@@ -53,7 +53,8 @@ def paste_plan(graph: Graph, data: Any, offset: tuple[float, float] = (40.0, 40.
         name = _unique(str(raw.get("name") or block.default_name or block.title), taken)
         taken.add(name)
         params = raw.get("params") if isinstance(raw.get("params"), dict) else {}
-        node = Node(uuid.uuid4().hex, block.type_id, name, block.complete(params), block.version)
+        node = Node(uuid.uuid4().hex, block.type_id, name, block.complete(params), block.version,
+                    trainable=raw.get("trainable") is not False)
         new_ids[str(raw.get("id"))] = node.id
         plan.nodes.append(node)
         pos = raw.get("pos") if isinstance(raw.get("pos"), list) and len(raw.get("pos")) == 2 else [0.0, 0.0]

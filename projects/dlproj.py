@@ -39,7 +39,7 @@ JSON_MEMBERS = ("manifest.json", "graph.json", "view.json", "training.json", "hi
 MANIFEST_KEYS = ("format", "format_version", "min_reader_version", "app_version", "created", "modified",
                  "title", "description")
 GRAPH_KEYS = ("nodes", "wires")
-NODE_KEYS = ("id", "type", "type_version", "name", "params")
+NODE_KEYS = ("id", "type", "type_version", "name", "params", "trainable")
 UNKNOWN = "unknown_fields"  # project.meta[UNKNOWN]: {"manifest.json": {...}, "graph.json": {...}}
 BLOB_MEMBERS = {"weights.safetensors": "weights", "checkpoint.safetensors": "checkpoint",
                 "thumbnail.png": "thumbnail"}
@@ -53,7 +53,7 @@ class ProjectFileError(Exception):
 def graph_to_json(graph: Graph) -> dict[str, Any]:
     return {
         "nodes": [{**n.extra, "id": n.id, "type": n.type_id, "type_version": n.type_version, "name": n.name,
-                   "params": n.params} for n in graph.nodes.values()],
+                   "params": n.params, **({} if n.trainable else {"trainable": False})} for n in graph.nodes.values()],
         "wires": [{"from": {"node": w.src, "port": w.src_port}, "to": {"node": w.dst, "port": w.dst_port}}
                   for w in graph.wires],
     }
@@ -112,6 +112,8 @@ def _add_node(graph: Graph, raw: Any, i: int) -> str | None:
         return f"block '{name}' could not be added: {e}"
     node.type_version = block.version
     node.extra = {k: v for k, v in raw.items() if k not in NODE_KEYS}
+    frozen = raw.get("trainable") is False  # anything but false (absent, damaged) trains, as before
+    node.trainable = not frozen
     if renamed:
         return (f"{block.title} '{renamed[0]}' was renamed '{node.name}' because {renamed[1]}"
                 + (f"; it {note}" if note else ""))

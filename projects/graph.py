@@ -6,6 +6,7 @@ an undo stack and a file loader all see one model. No Qt, no torch.
 """
 from __future__ import annotations
 
+import copy
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
@@ -29,6 +30,7 @@ class Node:
     name: str
     params: dict[str, Any]
     type_version: int = 1
+    trainable: bool = True  # False: frozen, its weights keep their values while the rest trains
     # Keys a newer format version wrote on this node, kept as read and written back (never interpreted).
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -48,7 +50,7 @@ class Wire:
 @dataclass(frozen=True)
 class GraphEvent:
     """What changed: kind is node_added, node_removed, wire_added, wire_removed, params_changed,
-    renamed or states_changed (``ids`` lists the nodes whose shapes/problems were re-inferred)."""
+    renamed, trainable_changed or states_changed (``ids`` lists the nodes whose shapes/problems were re-inferred)."""
 
     kind: str
     node: str | None = None
@@ -81,6 +83,13 @@ class Graph:
             self._g.add_edge(w.src, w.dst, key=w)
             self._into[(w.dst, w.dst_port)] = w
         self.reinfer(self.nodes)
+
+    def copy(self) -> "Graph":
+        """An independent graph with the same blocks (ids, names, parameters, frozen or not) and wires,
+        in the same order; its shapes are inferred anew, its listeners none."""
+        nodes = {nid: Node(n.id, n.type_id, n.name, copy.deepcopy(n.params), n.type_version, n.trainable,
+                           copy.deepcopy(n.extra)) for nid, n in self.nodes.items()}
+        return Graph(nodes, list(self.wires))
 
     # ---- listeners ---------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:
@@ -322,6 +331,13 @@ class Graph:
         node.params[name] = param.coerce(value)
         self._emit(GraphEvent("params_changed", node=node_id))
         self.reinfer([node_id])
+        return old
+
+    def set_trainable(self, node_id: str, trainable: bool) -> bool:
+        """Freeze (False) or unfreeze a block's weights; returns the old setting."""
+        node = self.nodes[node_id]
+        old, node.trainable = node.trainable, bool(trainable)
+        self._emit(GraphEvent("trainable_changed", node=node_id))
         return old
 
     def rename(self, node_id: str, name: str) -> str:

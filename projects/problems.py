@@ -23,7 +23,8 @@ class Problem:
 
 
 def graph_problems(graph: "Graph") -> list[Problem]:
-    """Problems of the whole graph: a loop, no input, no head."""
+    """Problems of the whole graph: a loop, no input, no head. (How the graph splits into the parts a
+    task trains is the task's to check: runtime.tasks.choice.)"""
     out = []
     cycle = graph.find_cycle() if not graph.is_acyclic() else []
     if cycle:
@@ -38,10 +39,6 @@ def graph_problems(graph: "Graph") -> list[Problem]:
     if "head" not in roles:
         out.append(Problem("The model has no head, so training has nothing to minimise: end it with a "
                            "Classification head (or another head)"))
-    if not cycle:
-        from .parts import model_parts
-
-        out.extend(model_parts(graph).problems)
     return out
 
 

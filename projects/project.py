@@ -1,6 +1,7 @@
 """A Project: the graph plus its view, training settings, history and (optional) trained weights."""
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,10 +36,5 @@ class Project:
 
     def copy(self) -> "Project":
         """A frozen-in-time copy (for a training run): the graph is rebuilt, blobs are shared."""
-        from .dlproj import graph_from_json, graph_to_json
-
-        import copy as _copy
-
-        return Project(graph_from_json(graph_to_json(self.graph))[0], _copy.deepcopy(self.view),
-                       _copy.deepcopy(self.training), _copy.deepcopy(self.history), self.weights,
-                       self.checkpoint, self.thumbnail, dict(self.meta))
+        return Project(self.graph.copy(), copy.deepcopy(self.view), copy.deepcopy(self.training),
+                       copy.deepcopy(self.history), self.weights, self.checkpoint, self.thumbnail, dict(self.meta))

@@ -127,16 +127,15 @@ def _split(data, split: str):
 
 
 def _trained_with_data(project, best: bool):
-    from projects.training import complete_training
-
     from .compiler import CompileError
     from .data import DatasetError, load_dataset
+    from .trained import data_settings
     from .weights import WeightsError, trained_model
 
     try:
         model = trained_model(project, best)
         shape = tuple(project.graph.states[model.input_ids[0]].outputs[0]) if model.input_ids else None
-        data = load_dataset(complete_training(project.training)["dataset"], shape)
+        data = load_dataset(data_settings(project), shape)
     except (WeightsError, CompileError, DatasetError) as e:
         raise AttentionError(str(e)) from None
     if len(model.input_ids) != 1:

@@ -1,14 +1,15 @@
-"""`netcanvas train` flags for every training setting, generated from projects.training's
-TRAINING_SCHEMA (names, kinds, choices, bounds and help), so that the command line, the editor's
-inspector and docs/cli.md cannot drift apart. ``python -m runtime.cli_settings`` prints the table
-docs/cli.md holds (a test compares them)."""
+"""`netcanvas train` flags for every training setting, generated from the settings schema
+(runtime/settings.py: the common settings, every task's own sections and every data source's
+options, with their names, kinds, choices, bounds and help), so that the command line, the
+editor's inspector and docs/cli.md cannot drift apart. ``python -m runtime.cli_settings`` prints
+the table docs/cli.md holds (a test compares them)."""
 from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
 from typing import Any
 
-from projects.training import TRAINING_SCHEMA
+from .settings import data_schema, section_info, settings_schema
 
 # Settings other flags already cover: the dataset's source (--data, --test-data).
 COVERED = {("dataset", "name"), ("dataset", "path"), ("dataset", "test_path")}
@@ -16,7 +17,7 @@ COVERED = {("dataset", "name"), ("dataset", "path"), ("dataset", "test_path")}
 RENAMED = {("optimizer", "name"): "optimizer", ("d_optimizer", "name"): "d-optimizer",
            ("schedule", "name"): "schedule", ("clip", "mode"): "clip", ("clip", "value"): "clip-value",
            ("early_stopping", "enabled"): "early-stopping", ("augment", "random_crop"): "random-crop"}
-PREFIX = {"d_optimizer": "d-", "perceptron": "perceptron-"}
+DATA_PREFIX = "data-"  # a data source's own options: --data-window, --data-horizon
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,12 @@ class SettingFlag:
 def setting_flags() -> list[SettingFlag]:
     """One flag per training setting, in the schema's order."""
     out = []
-    for section, p in TRAINING_SCHEMA:
+    sources = {p.name for _, p in data_schema()}
+    for section, p in settings_schema(None, data=True):
         if (section, p.name) in COVERED:
             continue
-        name = RENAMED.get((section, p.name)) or PREFIX.get(section, "") + p.name.replace("_", "-")
+        prefix = DATA_PREFIX if section == "dataset" and p.name in sources else section_info(section).flag_prefix
+        name = RENAMED.get((section, p.name)) or prefix + p.name.replace("_", "-")
         out.append(SettingFlag(name, section, p))
     return out
 

@@ -6,10 +6,12 @@ import json
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 from projects.names import shown
 
 from .cli import CliError, open_project
+from .torchrun import launch
 
 
 def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
@@ -22,7 +24,7 @@ def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
                    "file's own settings name (refused otherwise: docs/file-safety.md)")
     if name == "train":
         p.add_argument("--data", help="a dataset name or a path (IDX folder, class folders, CSV, text file); "
-                       "recorded in the saved project, so evaluate and predict use it too")
+                       "recorded with the run (not in the project's settings), so evaluate and predict use it too")
         p.add_argument("--test-data", help="CSV or time-series CSV: test on this file instead of a cut of --data's rows")
         p.add_argument("--limit", type=int, help="use at most this many training samples (quick runs)")
         p.add_argument("-o", "--output", help="write the trained project here instead of into FILE")
@@ -40,25 +42,43 @@ def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
         add_setting_flags(p)  # --epochs, --lr, --optimizer, --patience, --threads...: one per training setting
     elif name == "evaluate":
         p.add_argument("--json", action="store_true", help="print JSON")
-        p.add_argument("--data", help="evaluate on this dataset name or path instead of the recorded one "
-                       "(the recorded split is kept when it is the same source)")
-        p.add_argument("--test-data", help="CSV or time-series CSV: evaluate on this test file")
+        p.add_argument("--data", help="evaluate on this dataset name or path instead of the one the weights were "
+                       "trained on (the recorded split is kept when it is the same source)")
         p.add_argument("--split", choices=("test", "val"), default="test", help="which split (default: test)")
         p.add_argument("--best", action="store_true", help="use the best checkpoint instead of the last weights")
-        p.add_argument("--samples", type=int, help="GAN: generated images for the Frechet distance (default: as "
-                       "many as test images)")
-        p.add_argument("--scores", help="VAE: write every test image's anomaly score to this CSV file")
+        add_task_options(p, "evaluate_options")
     elif name == "predict":
         p.add_argument("images", nargs="*", help="PNG or JPEG files (any size); none for a GAN or a VAE's samples")
         p.add_argument("--json", action="store_true", help="print JSON")
         p.add_argument("--best", action="store_true", help="use the best checkpoint instead of the last weights")
-        p.add_argument("--polarity", choices=("auto", "invert", "keep"), default="auto",
-                       help="classifier on light-on-dark grayscale images (Fashion-MNIST, MNIST): invert a photo "
-                       "with a light background (auto, the default), always (invert) or never (keep)")
-        p.add_argument("-o", "--output", help="GAN/VAE: the PNG to write (default: FILE-samples.png)")
-        p.add_argument("--samples", type=int, default=64, help="GAN/VAE: how many samples in the grid (default 64)")
-        p.add_argument("--label", type=int, help="conditional GAN: the class id to generate")
-        p.add_argument("--seed", type=int, default=0, help="GAN/VAE: random seed of the samples")
+        p.add_argument("-o", "--output", help="a model that makes pictures (GAN, VAE): the PNG to write (default: "
+                       "FILE-samples.png)")
+        add_task_options(p, "predict_options")
+
+
+def add_task_options(p: argparse.ArgumentParser, which: str) -> None:
+    """The options every task declares for this command, each once (a project whose task does not
+    take one refuses it in one sentence)."""
+    from .tasks import declarations
+
+    group = p.add_argument_group("options of some tasks (`netcanvas tasks` lists which)")
+    seen: dict[str, list[str]] = {}
+    options = {}
+    for decl in declarations().values():
+        for o in getattr(decl, which):
+            seen.setdefault(o.name, []).append(decl.title)
+            options.setdefault(o.name, o)
+    for name, o in options.items():
+        kind = {"int": int, "str": str}.get(o.kind, str)
+        extra = {"choices": list(o.choices)} if o.kind == "choice" else {"type": kind}
+        default = f" (default {o.default})" if o.default is not None else ""
+        group.add_argument(f"--{name.replace('_', '-')}", dest=f"task_{name}", default=None,
+                           help=f"{o.help}{default}; for {', '.join(seen[name])}", **extra)
+
+
+def task_options(args) -> dict:
+    """The task options given on the command line, by name (those not given are left out)."""
+    return {k[5:]: v for k, v in vars(args).items() if k.startswith("task_") and v is not None}
 
 
 def run(args) -> int:
@@ -99,8 +119,6 @@ def cmd_train(args) -> int:
     if args.nproc < 1:
         raise CliError(f"--nproc is {args.nproc} but must be at least 1; give the number of processes (GPUs) to use")
     if args.nproc > 1 or args.nnodes != "1":
-        from .ddp import launch
-
         return launch(args)
     project = open_project(args.file)
     from .data import DatasetError
@@ -133,10 +151,15 @@ def train_and_save(project, overrides: dict, args, rank: int = 0, world: int = 1
     from projects.saving import Fingerprint, ProjectSaveError, check_can_save
 
     from .events import JsonLogSink, RunControl
+    from .plan import PlanError, plan_run
     from .progress import ProgressPrinter
     from .trainer import Trainer, record_run
 
     out = Path(args.output or args.file)
+    try:  # settings, task and dataset checked before anything starts: one sentence, no run
+        plan = plan_run(project, overrides)
+    except PlanError as e:
+        raise CliError(str(e)) from None
     if rank == 0:
         try:  # before training: a run that cannot be saved is not started
             check_can_save(out)
@@ -156,7 +179,7 @@ def train_and_save(project, overrides: dict, args, rank: int = 0, world: int = 1
     previous = _stop_on_ctrl_c(control)
     try:
         result = Trainer(project, overrides, sinks, control, rank=rank, world=world,
-                         wrap_module=wrap_module).run()
+                         wrap_module=wrap_module, plan=plan).run()
     finally:
         _restore_signals(previous)
         for sink in (log, board):
@@ -226,47 +249,29 @@ def _restore_signals(previous: dict) -> None:
 
 # ---- evaluate / predict / datasets --------------------------------------------------------------
 def cmd_evaluate(args) -> int:
-    from .evaluate import EvaluationError, evaluate_project
-
-    from .evaluate import project_task
+    from .reports import report_text
+    from .use import EvaluationError, evaluate_project, kept, report_sections
 
     project = open_project(args.file)
-    options = {}
+    options = task_options(args)
+    scores = options.get("scores")
+    if scores:
+        options["scores"] = True
+
+    def notify(text: str) -> None:
+        if not args.json:
+            print(text, file=sys.stderr)
     try:
-        task = project_task(project)
-        if args.samples is not None:
-            if task != "gan":
-                raise CliError("--samples applies to GAN projects only; drop it for this project")
-            options["samples"] = args.samples
-        if args.scores:
-            if task != "vae":
-                raise CliError("--scores applies to VAE projects only; drop it for this project")
-            options["scores"] = True
-        if task == "gan" and not args.json and _image_dataset(project, args.data):
-            print("measuring the Frechet distance (its feature classifier is trained on the first use of a dataset, "
-                  "then cached)...", file=sys.stderr)
-        if args.test_data:
-            if task in ("gan", "vae"):
-                raise CliError("--test-data applies to classifiers and regressors on CSV data; drop it for a "
-                               "GAN or VAE project")
-            options["test_data"] = args.test_data
-        report = evaluate_project(project, split=args.split, data=args.data, best=args.best, **options)
+        report = evaluate_project(project, split=args.split, data=args.data, best=args.best, notify=notify,
+                                  **options)
     except EvaluationError as e:
         raise CliError(str(e)) from None
-    if args.scores:
-        _write_scores(Path(args.scores), report.pop("anomaly_scores"))
+    if scores:
+        _write_scores(Path(scores), (report.get("transient") or {}).get("anomaly_scores") or [])
     from projects.names import shown_lines  # class and block names may come from the file
 
-    print(json.dumps(report, indent=2) if args.json else shown_lines(report_text(report)))
+    print(json.dumps(kept(report), indent=2) if args.json else shown_lines(report_text(report_sections(report))))
     return 0
-
-
-def _image_dataset(project, data: str | None) -> bool:
-    from .data.catalog import SOURCES
-
-    name = data or (project.training.get("dataset") or {}).get("name")
-    source = SOURCES.get(name)
-    return source is None or len(source.input_shape) == 3
 
 
 def _write_scores(path: Path, scores: list[float]) -> None:
@@ -278,101 +283,31 @@ def _write_scores(path: Path, scores: list[float]) -> None:
     print(f"wrote {len(scores)} anomaly scores to {path}", file=sys.stderr)
 
 
-def report_text(report: dict) -> str:
-    if report.get("task") in ("gan", "vae"):
-        return generative_text(report)
-    lines = [f"{report['split']} set: {report['samples']} samples of '{report['dataset']}'",
-             f"loss {report['loss']:.4f}"]
-    if "accuracy" in report:
-        lines[-1] += f"   accuracy {report['accuracy']:.2%}   top-3 {report.get('top3_accuracy', 0):.2%}"
-        classes = report["classes"]
-        width = max(len(c) for c in classes)
-        lines.append("")
-        lines.append(f"{'class':<{width}}  precision  recall     f1  support")
-        for c, row in zip(classes, report["per_class"]):
-            lines.append(f"{c:<{width}}  {row['precision']:9.3f}  {row['recall']:6.3f}  {row['f1']:5.3f}  "
-                         f"{row['support']:7d}")
-        lines.append(f"{'macro avg':<{width}}  {report['macro']['precision']:9.3f}  {report['macro']['recall']:6.3f}"
-                     f"  {report['macro']['f1']:5.3f}")
-        lines.append("")
-        lines.append("confusion matrix (rows: true class, columns: predicted)")
-        cells = max(len(str(v)) for row in report["confusion_matrix"] for v in row)
-        for c, row in zip(classes, report["confusion_matrix"]):
-            lines.append(f"{c:<{width}}  " + " ".join(f"{v:>{cells}}" for v in row))
-    else:
-        lines[-1] += "   " + "   ".join(f"{k} {report[k]:.4f}" for k in ("mae", "mse", "r2") if k in report)
-        if "sign_accuracy" in report:
-            lines[-1] += f"   sign accuracy {report['sign_accuracy']:.2%}"
-        from .forecast import baselines_text
-
-        lines += baselines_text(report)
-    return "\n".join(lines)
-
-
-def generative_text(r: dict) -> str:
-    lines = [f"{r['split']} set: {r['samples']} samples of '{r['dataset']}'"]
-    if r["task"] == "gan":
-        lines.append(f"D loss {r['d_loss']:.4f}   G loss {r['g_loss']:.4f}   D(x) {r['d_real']:.3f}   "
-                     f"D(G(z)) {r['d_fake']:.3f}")
-        if "frechet_distance" in r:
-            acc = r["feature_classifier"].get("test_accuracy")
-            lines.append(f"Frechet distance {r['frechet_distance']:.3f} between {r['samples']} test and "
-                         f"{r['generated']} generated images (features of a classifier trained on "
-                         f"'{r['dataset']}'{f', test accuracy {acc:.1%}' if acc is not None else ''}; "
-                         "not Inception's FID)")
-        if "class_agreement" in r:
-            lines.append(f"class agreement {r['class_agreement']:.1%} (generated images the classifier puts in "
-                         "the class asked for)")
-        if "modes_covered" in r:
-            lines.append(f"modes covered {r['modes_covered']}/{r['modes']}, high-quality samples "
-                         f"{r['high_quality']:.1%} (within 3 standard deviations of a mode)")
-        return "\n".join(lines)
-    lines.append(f"negative ELBO per image {r['neg_elbo']:.3f} = reconstruction {r['recon']:.3f} + KL {r['kl']:.3f}"
-                 + (f"   (trained loss with beta {r['beta']:g}: {r['loss']:.3f})" if r["beta"] != 1 else ""))
-    a = r["anomaly"]
-    lines.append(f"anomaly score (reconstruction error): mean {a['mean']:.2f}, median {a['median']:.2f}, "
-                 f"95th percentile {a['p95']:.2f}, max {a['max']:.2f}")
-    unusual = ", ".join(f"#{u['index']}" + (f" ({u['class']})" if u["class"] else "") + f" {u['score']:.1f}"
-                        for u in a["most_unusual"][:5])
-    lines.append(f"most unusual: {unusual}")
-    return "\n".join(lines)
-
-
 def cmd_predict(args) -> int:
-    from .evaluate import EvaluationError, predict_images, project_task
+    from .use import EvaluationError, predict_project
 
     project = open_project(args.file)
+    output = args.output or str(Path(args.file).with_name(Path(args.file).stem + "-samples.png"))
     try:
-        if project_task(project) in ("gan", "vae"):
-            return _predict_generative(project, args)
-        if not args.images:
-            raise CliError("no image files were given; name one or more image files after the project to predict their classes")
-        results = predict_images(project, args.images, best=args.best, polarity=args.polarity)
+        result = predict_project(project, args.images, best=args.best, output=output, **task_options(args))
     except EvaluationError as e:
         raise CliError(str(e)) from None
     if args.json:
-        print(json.dumps(results, indent=2))
+        print(json.dumps(jsonable(result), indent=2))
         return 0
-    for r in results:
-        top = ", ".join(f"{t['class']} {t['probability']:.1%}" for t in r["top3"])
-        print(shown(f"{r['file']}: {r['class']} ({r['probability']:.1%})   top-3: {top}"))  # names from the file
-        if r.get("note"):
-            print(f"  note: {r['note']}")
+    for line in result["lines"]:
+        print(shown(line))  # file and class names come from the file
     return 0
 
 
-def _predict_generative(project, args) -> int:
-    from .evaluate_generative import predict_generative
-
-    out = args.output or str(Path(args.file).with_name(Path(args.file).stem + "-samples.png"))
-    result = predict_generative(project, args.images, out, args.samples, args.label, args.seed, args.best)
-    if args.json:
-        print(json.dumps(result, indent=2))
-        return 0
-    for r in result.get("images", []):
-        print(f"{r['file']}: anomaly score {r['anomaly_score']:.2f} (reconstruction error)")
-    print(f"wrote {result['file']}")
-    return 0
+def jsonable(result: dict) -> Any:
+    """A prediction without the pictures it carries for the editor."""
+    if isinstance(result, dict):
+        return {k: jsonable(v) for k, v in result.items() if k != "transient"}
+    if isinstance(result, list):
+        out = [jsonable(v) for v in result]
+        return out
+    return result
 
 
 def cmd_datasets(args) -> int:

@@ -84,23 +84,26 @@ def compare_recurrent(project=None, epochs: int | None = None, max_samples: int 
     from .data import DatasetError, load_dataset
     from .data.base import Split
     from .events import RunControl
+    from .plan import PlanError, plan_run
     from .trainer import Trainer
-    from projects.training import complete_training
 
     if project is None or recurrent_node(project.graph) is None:
         project = standard_project()
-    settings = complete_training(project.training)
-    epochs = int(epochs or settings["epochs"])
+    try:
+        plan = plan_run(project, overrides)
+    except PlanError as e:
+        raise CompareError(str(e)) from None
+    epochs = int(epochs or plan.epochs)
     nid = recurrent_node(project.graph)
     inputs = [i for i in project.graph.upstream(nid) if project.graph.nodes[i].block.role == "input"]
     shape = tuple(project.graph.states[inputs[0]].outputs[0]) if len(inputs) == 1 else None
     try:
-        data = load_dataset(settings["dataset"], shape)
+        data = load_dataset(dict(plan.dataset), shape)
     except DatasetError as e:
         raise CompareError(str(e)) from None
     if max_samples and len(data.train) > max_samples:
         data.train = Split(data.train.x[:max_samples], data.train.y[:max_samples])
-    steps = max(1, len(data.train) // min(settings["batch_size"], len(data.train)))
+    steps = max(1, len(data.train) // min(plan.batch_size, len(data.train)))
     patch = {"epochs": epochs, "early_stopping": {"enabled": False}, "log_every": max(1, steps // 10),
              **(overrides or {})}
     results: list[CellResult] = []

@@ -164,7 +164,10 @@ def compile_graph(graph: Graph) -> CompiledModel:
             out.input_ports.append((nid, block.outputs[0].name))
             continue
         shapes = [s for s in state.inputs if s is not None]
-        root.add_module(ident, block.build(node.params, shapes))
+        module = block.build(node.params, shapes)
+        if not node.trainable:  # frozen: its weights get no gradients, so no optimizer moves them
+            module.requires_grad_(False)
+        root.add_module(ident, module)
         wires = [w for w in (graph.wire_into(nid, p.name) for p in block.inputs) if w is not None]
         call_block(fxg, graph, nid, ident, wires, values, masks)
         if block.role == "head":

@@ -1,49 +1,13 @@
-"""Several processes (GPUs, or machines) through torch.distributed's launcher (torchrun).
-
-`netcanvas train FILE --nproc N` re-runs itself as ``python -m torch.distributed.run ...
--m runtime.ddp FILE ...``; every rank trains its slice of each global batch inside
+"""One rank of a training on several processes (GPUs, or machines), started by torch.distributed's
+launcher (torchrun: runtime/torchrun.py). `netcanvas train FILE --nproc N` re-runs itself as
+``python -m torch.distributed.run ... -m runtime.ddp FILE ...``; every rank trains its slice of each global batch inside
 DistributedDataParallel (gradients averaged, so the update equals one process with the same
 global batch), and rank 0 writes the project. NCCL on CUDA, gloo on CPU.
 """
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-
-FORWARDED = ("data", "test_data", "limit", "output", "log_json", "tensorboard")  # and every setting flag
-
-
-def torchrun_command(args) -> list[str]:
-    """The torchrun command line that runs this training on ``args.nproc`` local processes."""
-    cmd = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={args.nproc}",
-           f"--nnodes={args.nnodes}", f"--node_rank={args.node_rank}", f"--master_addr={args.master_addr}",
-           f"--master_port={args.master_port}", "-m", "runtime.ddp", args.file]
-    for name in FORWARDED:
-        value = getattr(args, name, None)
-        if value is not None:
-            cmd += [f"--{name.replace('_', '-')}", str(value)]
-    from .cli_settings import forwarded
-
-    cmd += forwarded(args)
-    if args.quiet:
-        cmd.append("--quiet")
-    if getattr(args, "trust_file_paths", False):
-        cmd.append("--trust-file-paths")
-    return cmd
-
-
-def launch(args) -> int:
-    from .cli import CliError
-
-    if args.nproc < 1:
-        raise CliError("--nproc must be at least 1; give the number of processes (GPUs) to use")
-    env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
-    try:
-        return subprocess.call(torchrun_command(args), env=env)
-    except KeyboardInterrupt:
-        return 130
-
 
 def worker(argv: list[str]) -> int:
     """One rank: join the process group, train its shard, rank 0 saves."""

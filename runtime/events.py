@@ -41,6 +41,16 @@ class RunControl:
         self.samples_per_s = 1.0
         self._steps: queue.SimpleQueue = queue.SimpleQueue()
 
+    def apply(self, cmd: str, arg=None) -> None:
+        """One command from the editor (here, or in a training process): pause, resume, stop,
+        step_once (``arg``: the part), watch (``arg``: node ids)."""
+        if cmd == "watch":
+            self.watch(arg)
+        elif cmd == "step_once":
+            self.step_once(arg)
+        elif cmd in ("pause", "resume", "stop"):
+            getattr(self, cmd)()
+
     def stop(self) -> None:
         self._stop.set()
         self._running.set()  # wake a paused loop so it can stop

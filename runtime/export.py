@@ -21,7 +21,10 @@ from pathlib import Path
 
 from projects.project import Project
 
+from .compiler import CompileError, compile_graph
 from .export_meta import ExportError, UntrainedError, check_outputs, example_inputs, export_model_of, model_meta
+from .tasks import TaskError, use_of
+from .use import EvaluationError, project_task
 
 __all__ = ["FORMATS", "SUFFIXES", "ExportError", "UntrainedError", "export_model", "output_paths"]
 
@@ -83,14 +86,19 @@ def export_parts(project: Project, model=None) -> list[str]:
 
 
 def _parts(project: Project, model=None) -> dict:
-    from .compiler import CompileError, compile_graph
-    from .evaluate import EvaluationError, project_task
-    from .tasks import TaskError, task_class
-
+    """The parts the project's task offers (none when no task can be chosen: the whole model
+    exports all the same)."""
     try:
         model = model or compile_graph(project.graph)
-        return task_class(project_task(project, model)).export_parts(model, project.graph)
-    except (CompileError, EvaluationError, TaskError) as e:
+    except CompileError as e:
+        raise ExportError(f"the model cannot be built: {e}") from None
+    try:
+        decl = project_task(project)
+    except EvaluationError:
+        return {}
+    try:
+        return use_of(decl.name).export_parts(model, project.graph, decl)
+    except TaskError as e:
         raise ExportError(f"the model cannot be built: {e}") from None
 
 

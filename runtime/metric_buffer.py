@@ -17,16 +17,16 @@ import torch
 class StepHits:
     """A classifier step's accuracy, left uncomputed until the buffer is read: then the outputs of
     all the steps since the last read are compared with their targets in one batched operation
-    (four kernels per read instead of four per step). ``binary``: one logit per sample, right when
+    (four kernels per read instead of four per step). ``logit``: one logit per sample, right when
     its sign matches the 0/1 target."""
 
-    __slots__ = ("out", "y", "binary")
+    __slots__ = ("out", "y", "logit")
 
-    def __init__(self, out: torch.Tensor, y: torch.Tensor, binary: bool = False):
-        self.out, self.y, self.binary = out, y, binary
+    def __init__(self, out: torch.Tensor, y: torch.Tensor, logit: bool = False):
+        self.out, self.y, self.logit = out, y, logit
 
     def _hits(self, out: torch.Tensor, y: torch.Tensor, steps: int) -> torch.Tensor:
-        if self.binary:
+        if self.logit:
             return ((out.reshape(steps, -1) > 0) == (y.reshape(steps, -1) > 0.5)).float().mean(1)
         return (out.argmax(-1) == y).float().reshape(steps, -1).mean(1)
 

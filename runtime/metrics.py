@@ -12,11 +12,6 @@ import math
 
 import torch
 
-from projects.tasks import TASK_SPECS
-
-# tasks whose outputs are class scores: those that report an accuracy (projects/tasks.py)
-CLASSIFICATION_TASKS = tuple(name for name, spec in TASK_SPECS.items() if spec.metric("accuracy"))
-
 
 def predicted_classes(output: torch.Tensor) -> torch.Tensor:
     """Class ids from scores (N, K) by argmax, from one logit (N, 1) by sign, or ids (N,) as is."""
@@ -129,17 +124,18 @@ def _r2(ss_res: torch.Tensor, ss_tot: torch.Tensor) -> torch.Tensor:
 class MetricAccumulator:
     """Sums batches on their device; ``compute()`` reads them back once as a plain dict.
 
-    ``update(output, target, loss=None)``: ``output`` is the model's raw output for the batch
-    (class scores for classification), ``loss`` the batch's mean loss (a tensor or float).
+    ``targets`` is "classes" (outputs are class scores: accuracy, confusion matrix, per-class
+    scores) or "values" (numbers: MAE, MSE, R2). ``update(output, target, loss=None)``: ``output``
+    is the model's raw output for the batch, ``loss`` the batch's mean loss (a tensor or float).
     """
 
-    def __init__(self, task: str, num_classes: int | None = None, classes: list[str] | None = None,
+    def __init__(self, targets: str, num_classes: int | None = None, classes: list[str] | None = None,
                  top_k=(3, 5)):
-        self.task = task
+        self.targets = targets
         self.classes = list(classes) if classes else None
         self.num_classes = num_classes or (len(classes) if classes else None)
         self.top_k = _ks(top_k)
-        self.classify = task in CLASSIFICATION_TASKS
+        self.classify = targets == "classes"
         if self.classify and not self.num_classes:
             raise ValueError("classification metrics need num_classes or classes")
         self.reset()

@@ -7,28 +7,27 @@ import warnings
 import torch
 
 
-def make_optimizer(params, settings: dict, section: str = "optimizer") -> torch.optim.Optimizer:
-    """SGD (momentum, Nesterov), Adam, AdamW or RMSprop with weight decay, from the training
-    settings' ``section`` (``optimizer``; a GAN's discriminator: ``d_optimizer``).
+def make_optimizer(params, o) -> torch.optim.Optimizer:
+    """SGD (momentum, Nesterov), Adam, AdamW or RMSprop with weight decay, as ``o`` (a plan's
+    OptimizerPlan: the model's, or a GAN discriminator's) says.
 
     SGD, Adam and AdamW use torch's fused kernels where the parameters allow it: they take a
     device-side ``found_inf`` flag, so a step whose gradients are not finite is skipped on the
     device without a host sync (``skips_non_finite``; see ``guard_non_finite``)."""
-    o = settings[section]
-    betas = (o.get("beta1", 0.9), o.get("beta2", 0.999))
-    name, lr, wd = o["name"], o["lr"], o["weight_decay"]
+    betas = (o.beta1, o.beta2)
+    name, lr, wd = o.name, o.lr, o.weight_decay
     params = [p for p in params if p.requires_grad]
     fused = {"fused": True} if name in ("sgd", "adam", "adamw") and _can_fuse(params) else {}
     if name == "sgd":
-        momentum = o["momentum"]
-        opt = torch.optim.SGD(params, lr=lr, momentum=momentum, nesterov=bool(o["nesterov"]) and momentum > 0,
+        momentum = o.momentum
+        opt = torch.optim.SGD(params, lr=lr, momentum=momentum, nesterov=bool(o.nesterov) and momentum > 0,
                               weight_decay=wd, **fused)
     elif name == "adam":
         opt = torch.optim.Adam(params, lr=lr, betas=betas, weight_decay=wd, **fused)
     elif name == "adamw":
         opt = torch.optim.AdamW(params, lr=lr, betas=betas, weight_decay=wd, **fused)
     elif name == "rmsprop":
-        opt = torch.optim.RMSprop(params, lr=lr, momentum=o["momentum"], weight_decay=wd)
+        opt = torch.optim.RMSprop(params, lr=lr, momentum=o.momentum, weight_decay=wd)
     else:
         raise ValueError(f"unknown optimizer '{name}': use sgd, adam, adamw or rmsprop")
     opt.skips_non_finite = bool(fused)
@@ -92,20 +91,19 @@ class Schedule:
     factor of the step set straight into the optimizer (a torch scheduler's step costs tens of
     microseconds, a few percent of a small model's step)."""
 
-    def __init__(self, optimizer, settings: dict, steps_per_epoch: int):
-        s, epochs = settings["schedule"], settings["epochs"]
-        name = s["name"]  # "auto" was resolved by projects.training.effective_schedule, which knows the task
+    def __init__(self, optimizer, s, epochs: int, steps_per_epoch: int):
+        name = s.name  # a plan's SchedulePlan: "auto" was resolved by the plan, which knows the task
         self.per_step = name in ("cosine", "onecycle", "wsd")
         self.scheduler = None
         self.factor = None  # step -> factor of each group's base rate (the warm-up schedules)
         total = max(2, epochs * steps_per_epoch)
-        warmup = min(total - 1, round(s["warmup_epochs"] * steps_per_epoch))
+        warmup = min(total - 1, round(s.warmup_epochs * steps_per_epoch))
         if name == "step":
-            self.scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=s["step_size"], gamma=s["gamma"])
+            self.scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=s.step_size, gamma=s.gamma)
         elif name == "cosine" and warmup > 0:
             self.factor = lambda t: warmup_cosine(t, warmup, total)
         elif name == "wsd":
-            decay = max(1, round(s["decay_fraction"] * total))
+            decay = max(1, round(s.decay_fraction * total))
             self.factor = lambda t: warmup_stable_decay(t, warmup, decay, total)
         elif name == "cosine":
             self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, epochs * steps_per_epoch))
@@ -143,11 +141,10 @@ class Schedule:
         return float(self.optimizer.param_groups[0]["lr"])
 
 
-def clip_gradients(params, settings: dict) -> None:
-    """Clip by norm or by value as the run's clip section says (its "auto" mode is resolved
-    before a run by projects.training.effective_clip, which knows the graph)."""
-    clip = settings["clip"]
-    if clip["mode"] == "norm":
-        torch.nn.utils.clip_grad_norm_(params, clip["value"], foreach=True)
-    elif clip["mode"] == "value":
-        torch.nn.utils.clip_grad_value_(params, clip["value"], foreach=True)
+def clip_gradients(params, clip) -> None:
+    """Clip by norm or by value as the plan's ClipPlan says (its "auto" mode was resolved by the
+    plan, which knows the graph)."""
+    if clip.mode == "norm":
+        torch.nn.utils.clip_grad_norm_(params, clip.value, foreach=True)
+    elif clip.mode == "value":
+        torch.nn.utils.clip_grad_value_(params, clip.value, foreach=True)

@@ -9,9 +9,8 @@ import os
 import shutil
 import time
 
-from projects.tasks import TASK_SPECS, Metric
-
 from .events import END_EVENTS, Event
+from .tasks import Metric, task_declaration
 
 
 def _clock(seconds: float | None) -> str:
@@ -63,8 +62,8 @@ class ProgressPrinter:
             self.epochs = e["epochs"]
             if e.get("metrics"):
                 self.metrics = [Metric(**m) for m in e["metrics"]]
-            spec = TASK_SPECS.get(e.get("task") or "")
-            if self.control is not None and spec is not None and spec.traced:
+            decl = task_declaration(e.get("task"))
+            if self.control is not None and decl is not None and decl.traced:
                 self.control.watch_samples(True, 1e6)  # every logged step: the rows come in order
             self._line(f"training on {e['device']} ({e['precision']}): {e['train_samples']:,} samples of "
                        f"'{e['dataset']}', {e['epochs']} epochs x {e['steps_per_epoch']} steps of {e['batch_size']}, "

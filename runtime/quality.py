@@ -163,6 +163,12 @@ def classifier_accuracy(classifier: FeatureClassifier, x, y) -> float:
     return float((classifier.classify(x) == y).double().mean()) if len(y) else 0.0
 
 
+def classifier_key(ds) -> str:
+    """The cache key of the feature classifier of a dataset (its name, sample shape and size)."""
+    shape = "x".join(str(v) for v in ds.train.x.shape[1:])
+    return f"{ds.name}-{shape}-{len(ds.train)}"
+
+
 def cache_path(key: str) -> Path:
     """Where ``cached_feature_classifier`` keeps the weights for ``key`` (JSON sidecar beside it)."""
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", key):

@@ -17,20 +17,21 @@ from typing import Any, Callable, Iterable
 import torch
 
 from projects.project import Project, now_iso
-from projects.training import (complete_training, effective_clip, effective_patience, effective_schedule,
-                               training_problems)
 
 from .attention import sample_facts
 from .compiler import CompileError, compile_graph
+from .data import DatasetError, load_dataset
+from .data.augment import apply_augmentation, check_augmentation
 from .devices import DeviceError, autocast_dtype, device_label, free_memory, is_out_of_memory, pick_device
 from .events import Event, RunControl, make_event
 from .metric_buffer import EpochTotals, MetricBuffer
 from .optim import Schedule
+from .plan import PlanError, RunPlan, plan_run
 from .snapshots import AttentionSnapshots, FeatureSnapshots, GradientNorms, WeightKeeper
-from .data.augment import apply_augmentation
-from .tasks import TaskContext, TaskError, resolve_task, task_class
+from .tasks import TaskError, training_of
+from .tasks.base import TaskContext
 from .threads import apply_threads
-from .weights import state_to_bytes
+from .weights import load_state_bytes, state_to_bytes
 
 MAX_STEP_POINTS = 4000  # step records kept in the history (the rest are thinned out)
 
@@ -50,7 +51,8 @@ class TrainResult:
 
 @dataclass
 class Trainer:
-    """Train ``project`` (a frozen copy is fine); ``overrides`` patch its training settings."""
+    """Train ``project`` (a frozen copy is fine) as its run plan says: ``plan`` when given, else the
+    plan of the project with ``overrides`` (runtime/plan.py)."""
 
     project: Project
     overrides: dict[str, Any] = field(default_factory=dict)
@@ -60,6 +62,7 @@ class Trainer:
     rank: int = 0
     world: int = 1
     wrap_module: Callable[[torch.nn.Module], torch.nn.Module] | None = None  # e.g. DistributedDataParallel
+    plan: RunPlan | None = None  # made from the project and the overrides when not given
 
     def emit(self, kind: str, **fields) -> None:
         event = make_event(kind, **fields)
@@ -70,16 +73,8 @@ class Trainer:
 
     # ---- entry point ---------------------------------------------------------------------
     def run(self) -> TrainResult:
-        settings = complete_training(self.project.training)
-        for key, value in self.overrides.items():
-            if isinstance(value, dict):
-                settings.setdefault(key, {}).update(value)
-            else:
-                settings[key] = value
-        settings["clip"] = effective_clip(settings, self.project.graph)  # "auto": by norm for recurrent graphs
-        self.settings = settings
         self.run_record = {"id": uuid.uuid4().hex[:8], "started": now_iso(), "status": "running",
-                           "settings": settings, "epochs": [], "steps": []}
+                           "settings": dict(self.project.training), "epochs": [], "steps": []}
         self.keeper: WeightKeeper | None = None
         self._restored = False  # weights already put back to the last finite ones
         self.best: dict[str, Any] = {}
@@ -92,57 +87,58 @@ class Trainer:
         return self._finish(status, reason)
 
     def _run(self) -> tuple[str, str]:
-        problems = training_problems(self.settings)
-        if problems:
-            raise RunFailed(problems[0])
-        torch.manual_seed(self.settings["seed"])  # before compiling: the initial weights depend on it
+        try:
+            plan = self.plan or plan_run(self.project, self.overrides)
+        except PlanError as e:
+            raise RunFailed(str(e)) from None
+        self.plan = plan
+        self.run_record.update(settings=plan.record(), overrides=plan.overrides.thaw(), task=plan.task)
+        torch.manual_seed(plan.seed)  # before compiling: the initial weights depend on it
         try:
             self.compiled = compile_graph(self.project.graph)
-            self.device = pick_device(self.settings["device"])
-            self.run_record["threads"] = apply_threads(self.settings.get("threads", 0))
-            task_name = resolve_task(self.settings, self.compiled, self.project.graph)
-            self.settings["schedule"] = effective_schedule(self.settings, task_name)  # "auto": the task's choice
-            task_cls = task_class(task_name)
-            data = self._load_data(task_cls)
+            self.device = pick_device(plan.device)
+            self.run_record["threads"] = apply_threads(plan.threads)
+            training = training_of(plan.task)
+            data = self._load_data(training)
         except (CompileError, DeviceError, TaskError) as e:
             raise RunFailed(str(e)) from None
         module = self.compiled.module.to(self.device)
         self.channels_last = self._use_channels_last(data.train.x)
         if self.channels_last:
             module = module.to(memory_format=torch.channels_last)
-        if self.project.weights and self.settings.get("resume_weights"):
-            from .weights import load_state_bytes
-
+        if self.project.weights and plan.resume_weights:
             load_state_bytes(self.compiled.module, self.project.weights)
         wrapped = self.wrap_module(module) if self.wrap_module else module
-        if self.settings["compile"]:
+        if plan.compile:
             wrapped = torch.compile(wrapped)
-        amp = autocast_dtype(self.device, self.settings["precision"])
+        amp = autocast_dtype(self.device, plan.precision)
         try:
-            self.task = task_cls(TaskContext(self.compiled, wrapped, self.project.graph, self.settings,
-                                             self.device, amp, self.world), task_name)
+            self.task = training(TaskContext(self.compiled, wrapped, self.project.graph, plan, self.device, amp,
+                                             self.world), plan.declaration)
             data = self.task.prepare_data(data)
         except TaskError as e:
             raise RunFailed(str(e)) from None
         self.run_record.update(self.task.record())
         self.keeper = WeightKeeper(self.compiled.module)
         sample = data.val if len(data.val.x) else data.train
-        self.snapshots = FeatureSnapshots(self.compiled, [self._stage(t) for t in
-                                                          self.task.feeds(sample.x[:1], sample.y[:1])])
+        one = {k: v[:1] for k, v in sample.fields().items()}
+        try:
+            feeds = self.task.feeds(one)
+        except TaskError as e:
+            raise RunFailed(str(e)) from None
+        self.snapshots = FeatureSnapshots(self.compiled, [self._stage(t) for t in feeds])
         self.attention = AttentionSnapshots(self.compiled, sample_facts(
             sample.x[0], sample.y[0] if len(sample.y) else None, data.classes, data.extras.get("vocabulary")))
         self.gradients = GradientNorms(self.compiled, self.control.gradients_per_s)
-        return self._loop(data, task_name, amp)
+        return self._loop(data, plan.task, amp)
 
-    def _load_data(self, task_cls):
-        from .data import DatasetError, load_dataset
-
+    def _load_data(self, training):
         graph = self.project.graph
-        in_id = task_cls.data_input(graph, self.compiled)
+        in_id = training.data_input(graph, self.compiled, self.plan.declaration)
         in_node = graph.nodes.get(in_id) if in_id else None
         in_shape = tuple(graph.states[in_node.id].outputs[0]) if in_node else None
         try:
-            data = self.dataset or load_dataset(task_cls.dataset_settings(self.settings), in_shape)
+            data = self.dataset or load_dataset(dict(self.plan.dataset), in_shape)
         except DatasetError as e:
             raise RunFailed(str(e)) from None
         have = tuple(data.train.x.shape[1:])
@@ -173,40 +169,40 @@ class Trainer:
 
     # ---- the loop -----------------------------------------------------------------------
     def _loop(self, data, task_name: str, amp) -> tuple[str, str]:
-        s, task = self.settings, self.task
-        x_train, y_train = self._stage(data.train.x), data.train.y.to(self.device)
-        x_val, y_val = self._stage(data.val.x), data.val.y.to(self.device)
-        n, world = len(x_train), self.world
-        batch = min(s["batch_size"], n)
+        plan, task = self.plan, self.task
+        train = {k: self._stage(v) for k, v in data.train.fields().items()}
+        val = {k: self._stage(v) for k, v in data.val.fields().items()}
+        n, world = len(train["x"]), self.world
+        batch = min(plan.batch_size, n)
         steps = max(1, n // batch) if n >= batch else 1
         local = max(1, batch // world)
-        self.schedules = {part: Schedule(opt, s, steps) for part, opt in task.optimizers.items()}
-        log_every = s["log_every"]
-        gen = torch.Generator(device=self.device).manual_seed(s["seed"])
-        aug = augmentation_spec(s.get("augment") or {})
-        self.monitor = task.monitor()
+        self.schedules = {part: Schedule(opt, plan.schedule, plan.epochs, steps) for part, opt in task.optimizers.items()}
+        log_every = plan.log_every
+        gen = torch.Generator(device=self.device).manual_seed(plan.seed)
+        aug = augmentation_spec(dict(plan.augment))
+        decl = plan.declaration
+        self.monitor = plan.stopping.monitor
         self.emit("run_started", run_id=self.run_record["id"], device=device_label(self.device),
                   device_type=self.device.type, task=task_name, dataset=data.name, classes=data.classes,
-                  train_samples=n, val_samples=len(x_val), epochs=s["epochs"], steps_per_epoch=steps,
+                  train_samples=n, val_samples=len(val["x"]), epochs=plan.epochs, steps_per_epoch=steps,
                   batch_size=batch, params=sum(p.numel() for p in self.compiled.module.parameters()),
                   precision=str(amp).replace("torch.", "") if amp else "fp32", world_size=world,
-                  metrics=[dataclasses.asdict(m) for m in task.spec.metrics], plots=list(task.spec.plots),
+                  metrics=[dataclasses.asdict(m) for m in decl.metrics], plots=list(decl.plots),
                   parts=list(task.optimizers), monitor=self.monitor)
         self.run_record.update(device=device_label(self.device), task=task_name, dataset=data.name)
-        patience = effective_patience(s)
+        patience = plan.stopping.patience
         stopping_on = patience is not None and self.monitor is not None
         bad_epochs, self.global_step, self.t0 = 0, 0, time.perf_counter()
-        self.total_steps = steps * s["epochs"]
+        self.total_steps = steps * plan.epochs
         self.keeper.keep()
         self.metrics = MetricBuffer(self.device)
         paused = False  # across epochs: a single step that ends an epoch leaves the run paused, not re-paused
-        for epoch in range(1, s["epochs"] + 1):
+        for epoch in range(1, plan.epochs + 1):
             self.compiled.module.train()
             perm = torch.randperm(n, device=self.device, generator=gen)
-            x_ep, y_ep = x_train[perm], y_train[perm]
-            # this process's batches of the epoch as views, made in one call each (not sliced per step)
-            x_batches = x_ep[self.rank * local:].split(batch)
-            y_batches = y_ep[self.rank * local:].split(batch)
+            # this process's batches of the epoch as views, made in one call per field (not sliced per step)
+            names = list(train)
+            batches = [train[k][perm][self.rank * local:].split(batch) for k in names]
             self.epoch_totals = EpochTotals()
             self.t_log, self.seen_log = time.perf_counter(), 0
             for step in range(steps):
@@ -232,14 +228,14 @@ class Trainer:
                     self.t_log, self.seen_log = time.perf_counter(), 0
                 if self.control.stopping:
                     return "stopped", f"stopped by the user at epoch {epoch}, step {self.global_step}"
-                xb, yb = x_batches[step], y_batches[step]
+                fields = {k: b[step] for k, b in zip(names, batches)}
                 if world > 1:  # this rank's share of the global batch
-                    xb, yb = xb[:local], yb[:local]
+                    fields = {k: v[:local] for k, v in fields.items()}
                 if aug:
-                    xb = apply_augmentation(xb, aug, gen)
+                    fields["x"] = apply_augmentation(fields["x"], aug, gen)
                 task.epoch_progress = epoch - 1 + step / steps
-                metrics = self._step(xb, yb, batch, request[1] if single else None)
-                seen = len(xb) * world
+                metrics = self._step(fields, batch, request[1] if single else None)
+                seen = len(fields["x"]) * world
                 self.metrics.add(metrics, seen, self.global_step)
                 self.seen_log += seen
                 self.global_step += 1
@@ -253,20 +249,20 @@ class Trainer:
             for schedule in self.schedules.values():
                 schedule.after_epoch()
             train_stats = self.epoch_totals.means()
-            val = task.evaluate(x_val, y_val, max(batch, 1024)) if len(x_val) else {}
-            val = {f"val_{k}": v for k, v in val.items()}
+            measured = task.evaluate(val, max(batch, 1024)) if len(val["x"]) else {}
+            measured = {f"val_{k}": v for k, v in measured.items()}
             epoch_record = dict(epoch=epoch, step=self.global_step, **train_stats, **self._lrs(),
-                                elapsed_s=time.perf_counter() - self.t0, **val)
-            if val:
-                self.emit("validation", epoch=epoch, **val)
+                                elapsed_s=time.perf_counter() - self.t0, **measured)
+            if measured:
+                self.emit("validation", epoch=epoch, **measured)
             self.emit("epoch", **epoch_record)
             self._maybe_snapshot(self.global_step, force=True)
-            ended = task.verdict(epoch == s["epochs"])  # a task may end the run (a perceptron that converged)
+            ended = task.verdict(epoch == plan.epochs)  # a task may end the run (a perceptron that converged)
             if ended:
                 return "finished", ended
             if self.monitor is None:
                 continue
-            improved = self._track_best(epoch, {**epoch_record, **val}, self.monitor)
+            improved = self._track_best(epoch, {**epoch_record, **measured}, self.monitor)
             if improved:
                 self.emit("checkpoint", epoch=epoch, monitor=self.best["monitor"], value=self.best["value"])
                 bad_epochs = 0
@@ -275,7 +271,7 @@ class Trainer:
             if stopping_on and self.best and bad_epochs >= patience:
                 return "finished", (f"early stopping: {self.best['monitor']} did not improve for {patience} "
                                     f"epochs; restored the best weights from epoch {self.best['epoch']}")
-        return "finished", f"trained {s['epochs']} epochs"
+        return "finished", f"trained {plan.epochs} epochs"
 
     def _lrs(self) -> dict[str, float | None]:
         """``lr`` of the first part's optimizer, ``lr_<part>`` of the others."""
@@ -301,23 +297,25 @@ class Trainer:
         self.emit("step", **record)
         self._keep_step(record, list(metrics))
 
-    def _step(self, xb, yb, batch, only=None):
+    def _step(self, fields, batch, only=None):
         try:
-            return self.task.train_step(xb, yb) if only is None else self.task.train_step(xb, yb, only=only)
+            return self.task.train_step(fields) if only is None else self.task.train_step(fields, only=only)
+        except TaskError as e:
+            raise RunFailed(str(e)) from None
         except Exception as e:
             if not is_out_of_memory(e):
                 raise
             del e
             free_memory(self.device)
             raise RunFailed(f"the {self.device.type.upper()} ran out of memory with batch size {batch}: "
-                            f"try --batch-size {self._fitting_batch(xb, yb, batch)}") from None
+                            f"try --batch-size {self._fitting_batch(fields, batch)}") from None
 
-    def _fitting_batch(self, xb, yb, batch: int) -> int:
+    def _fitting_batch(self, fields, batch: int) -> int:
         """Halve the batch until one forward/backward fits (no optimizer step)."""
         size = batch // 2
         while size >= 1:
             try:
-                self.task.probe(xb[:size], yb[:size])
+                self.task.probe({k: v[:size] for k, v in fields.items()})
                 return size
             except Exception as e:
                 if not is_out_of_memory(e):
@@ -333,7 +331,7 @@ class Trainer:
         if bad is None and step is None:
             return
         value = stats.get(bad, float("nan"))
-        metric = self.task.spec.metric(bad) if bad else None
+        metric = self.plan.declaration.metric(bad) if bad else None
         self._restored = True
         if all(getattr(opt, "skips_non_finite", False) for opt in self.task.optimizers.values()):
             # the optimizers skipped the non-finite steps on the device: the weights are those of
@@ -343,7 +341,7 @@ class Trainer:
         else:
             self.keeper.restore()
             kept = "the last finite weights were kept"
-        lr = self.settings["optimizer"]["lr"]
+        lr = self.plan.settings["optimizer"]["lr"]
         raise RunFailed(f"the {metric.label if metric else 'loss'} became {'NaN' if math.isnan(value) else 'infinite'} "
                         f"at step {step if step is not None else '?'} (epoch {epoch}); {kept} and saved: lower the "
                         f"learning rate (e.g. {lr / 10:g}) or turn on gradient clipping")
@@ -353,9 +351,9 @@ class Trainer:
         value = record.get(key) if key else None
         if value is None:
             return False
-        metric = self.task.spec.metric(key)
+        metric = self.plan.declaration.metric(key)
         higher = metric is not None and metric.goal == "max"
-        delta = self.settings["early_stopping"]["min_delta"]
+        delta = self.plan.stopping.min_delta
         old = self.best.get("value")
         better = old is None or (value > old + delta if higher else value < old - delta)
         if better:
@@ -403,8 +401,7 @@ class Trainer:
             if status == "failed" and not self._restored:
                 self.keeper.restore()
             checkpoint = self.keeper.best_bytes()
-            if self.settings["early_stopping"]["enabled"] and checkpoint and status == "finished" \
-                    and getattr(self, "monitor", None):
+            if self.plan.stopping.enabled and checkpoint and status == "finished" and getattr(self, "monitor", None):
                 self.keeper.restore_best()
             weights = state_to_bytes(self.compiled.module)
         record = self.run_record
@@ -421,9 +418,6 @@ DEFAULT_AFFINE = {"degrees": 10.0, "translate": 0.1, "scale": [0.9, 1.1]}
 
 def augmentation_spec(settings: dict) -> dict:
     """The data package's augmentation spec from the training settings (affine: true -> defaults)."""
-    from .data import DatasetError
-    from .data.augment import check_augmentation
-
     spec = {k: v for k, v in settings.items() if v}
     if spec.get("affine") is True:
         spec["affine"] = DEFAULT_AFFINE
@@ -434,14 +428,9 @@ def augmentation_spec(settings: dict) -> dict:
 
 
 def record_run(project: Project, result: TrainResult) -> None:
-    """Put a finished run into the project: weights, best checkpoint and history, and the dataset
-    settings it trained on (``train --data`` is then what evaluate and predict use by default)."""
-    used = (result.run.get("settings") or {}).get("dataset")
-    before = complete_training(project.training).get("dataset") or {}
-    if isinstance(used, dict) and result.weights:
-        used = {k: v for k, v in used.items() if k != "limit" or "limit" in before}  # --limit: this run only
-        if used != before:
-            project.training["dataset"] = used
+    """Put a finished run into the project: weights, best checkpoint and history. What the run
+    changed for itself (its overrides: ``train --data``, ``--epochs``) stays in its history entry;
+    the project's settings are never rewritten."""
     if result.weights:
         project.weights = result.weights
     if result.checkpoint:

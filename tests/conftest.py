@@ -14,7 +14,8 @@ import pytest  # noqa: E402
 @pytest.fixture
 def window(qtbot, tmp_path):
     """An editor window with dialogs replaced (no modal box may block a test)."""
-    from app.main_window import MainWindow, make_app
+    from app.launcher import make_app
+    from app.main_window import MainWindow
 
     make_app()
     w = MainWindow(recovery_dir=tmp_path / "recovery")

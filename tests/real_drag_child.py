@@ -7,7 +7,9 @@ import time
 
 from PySide6.QtCore import QPoint, QTimer
 
-from app.main_window import MainWindow, make_app
+from app.launcher import make_app
+
+from app.main_window import MainWindow
 
 
 def main():

@@ -1,5 +1,7 @@
 """Editor behaviours: refused wires, validation outlines, copy/paste (also across windows),
 drop onto a wire, inspector refusals, autosave recovery, bad files, and every example opening."""
+import os
+
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QGuiApplication
@@ -123,21 +125,55 @@ def test_move_rename_and_inspector_refusals(window):
 
 
 def test_autosave_recovery_and_clean_exit(window, qtbot, tmp_path):
-    g = _lenet(window)
-    window.scene.select_ids([_id(g, "Flatten")])
-    window.controller.delete_selection()
-    assert window.doc.modified and window.autosave.save_now()
-    recovery = window.autosave.file
-    assert recovery.exists()
-    again = MainWindow(recovery_dir=recovery.parent)
+    """A window that crashed (killed: nothing cleaned up) left its unsaved work; the next start
+    offers it, and a clean exit leaves nothing behind."""
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    folder = tmp_path / "crashed"
+    child = subprocess.Popen([sys.executable, str(Path(__file__).with_name("crash_child.py")), str(folder)],
+                             stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1],
+                             env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    try:
+        assert child.stdout.readline().strip() == "saved"
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    (recovery,) = folder.glob("*.dlproj")
+    again = MainWindow(recovery_dir=folder)
     again.ask_save_changes = lambda: "discard"
     qtbot.addWidget(again)
     again.ask_restore = lambda name: True
     assert again.offer_recovery()
     assert len(again.doc.graph.nodes) == 9 and again.doc.modified
     assert again.windowTitle().endswith("[*]") and again.isWindowModified()
+    assert not recovery.exists()  # restored: it is this window's own recovery file now
     again.close()
-    assert not recovery.exists()
+    assert not list(folder.glob("*.dlproj"))  # a clean exit removes it
+
+
+def test_two_windows_keep_their_own_recovery_files(window, qtbot, tmp_path):
+    """Starting a second window while the first has unsaved work neither offers nor deletes the
+    first one's recovery file: each window owns its own."""
+    g = _lenet(window)
+    window.scene.select_ids([_id(g, "Flatten")])
+    window.controller.delete_selection()
+    assert window.autosave.save_now()
+    mine = window.autosave.file
+    other = MainWindow(recovery_dir=mine.parent)
+    other.ask_save_changes = lambda: "discard"
+    qtbot.addWidget(other)
+    asked = []
+    other.ask_restore = lambda name: asked.append(name) or False
+    assert not other.offer_recovery() and asked == []  # the first window lives: nothing to recover
+    other.open_example("mlp")
+    other.doc.mark_modified()
+    assert other.autosave.save_now() and other.autosave.file != mine
+    other.close()
+    assert mine.exists() and not other.autosave.file.exists()
+    assert len(list(mine.parent.glob("*.dlproj"))) == 1
 
 
 def test_bad_file_keeps_current_work(window, tmp_path):

@@ -91,7 +91,9 @@ def test_an_appended_block_is_scrolled_into_view(window, qtbot):
 def test_the_default_palette_width_shows_every_block_name_in_full(qtbot, tmp_path):
     from PySide6.QtCore import QSettings
 
-    from app.main_window import MainWindow, make_app
+    from app.launcher import make_app
+
+    from app.main_window import MainWindow
 
     make_app()
     QSettings().remove("window")  # the first start: no remembered layout

@@ -166,14 +166,14 @@ def test_trained_2d_gan_explores_points_and_reports_modes(window, qtbot, tmp_pat
     # the Evaluation tab: modes covered instead of a confusion matrix
     d.evaluation.evaluate()
     qtbot.waitUntil(lambda: not d.evaluation.busy and d.evaluation.report is not None, timeout=60_000)
-    assert d.evaluation.pages.currentWidget() is d.evaluation.generative
+    assert d.evaluation.pages.currentWidget() is d.evaluation.page
     assert "modes covered" in d.evaluation.status.text()
-    assert "Modes covered" in d.evaluation.generative.details.text()
+    assert "Modes covered" in d.evaluation.page.text.text()
     assert not d.prediction.body.isVisible() and "Samples tab" in d.prediction.generative_note.text()
-    # File > Export: the generator alone
+    # File > Export: the generator alone (the parts the GAN declares)
     ex = window.training.exports
-    assert ex.part_menus["generator"].menuAction().isVisible()
-    assert not ex.part_menus["decoder"].menuAction().isVisible()
+    ex.show_parts()
+    assert set(ex.part_menus) == {"generator", "discriminator"}
     written = ex.export_model("torchscript", str(tmp_path / "g.torchscript"), part="generator")
     assert written and written[0].exists(), window.errors
     import torch
@@ -185,7 +185,8 @@ def test_trained_2d_gan_explores_points_and_reports_modes(window, qtbot, tmp_pat
     assert not d.tabs.isTabVisible(d.tabs.indexOf(d.samples)) and d.samples.frames == 0
     assert explore.explorer is None and explore.results == {}
     assert d.evaluation.report is None and d.evaluation.pages.currentWidget() is d.evaluation.empty
-    assert d.prediction.body.isVisibleTo(d.prediction) and not ex.part_menus["generator"].menuAction().isVisible()
+    ex.show_parts()
+    assert d.prediction.body.isVisibleTo(d.prediction) and ex.part_menus == {}
     assert d.curves.loss_plot.getPlotItem().titleLabel.text == "Loss" and "accuracy" in d.curves.items
 
 
@@ -219,8 +220,9 @@ def test_vae_run_shows_recon_kl_curves_reconstructions_then_explorer_and_report(
     qtbot.waitUntil(lambda: d.evaluation.report is not None, timeout=60_000)
     assert "negative ELBO" in d.evaluation.status.text()
     report = d.evaluation.report
-    assert report["task"] == "vae" and report["unusual_images"]
-    assert d.evaluation.generative.unusual_grid.count() == len(report["anomaly"]["most_unusual"])
+    assert report["task"] == "vae" and report["transient"]["unusual_images"]
+    (title, grid), = d.evaluation.page.galleries
+    assert title.startswith("Most unusual") and grid.count() == len(report["anomaly"]["most_unusual"])
 
 
 def test_conditional_gan_grid_has_a_row_per_class_and_frechet_report(window, qtbot):
@@ -246,7 +248,7 @@ def test_conditional_gan_grid_has_a_row_per_class_and_frechet_report(window, qtb
     assert "class Trouser" in explore.gan_grid.getPlotItem().titleLabel.text
     d.evaluation.evaluate()
     qtbot.waitUntil(lambda: not d.evaluation.busy and d.evaluation.report is not None, timeout=120_000)
-    text = d.evaluation.generative.details.text()
+    text = d.evaluation.page.text.text()
     assert "Frechet distance" in text and "Not Inception's FID" in text and "Class agreement" in text
 
 
@@ -300,11 +302,11 @@ def test_curves_follow_the_task_of_the_run(qtbot, tmp_path):
 
     from app.training.curves import CurvesView
     from app.training.taskinfo import spec_of_event, spec_of_task
-    from projects.tasks import TASK_SPECS
+    from runtime.tasks import task_declaration
 
     view = CurvesView()
     qtbot.addWidget(view)
-    gan = TASK_SPECS["gan"]
+    gan = task_declaration("gan")
     started = {"task": "gan", "epochs": 2, "steps_per_epoch": 4, "plots": list(gan.plots),
                "metrics": [dataclasses.asdict(m) for m in gan.metrics]}
     view.set_spec(spec_of_event(started))

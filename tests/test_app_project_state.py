@@ -103,8 +103,8 @@ def test_a_trained_project_reopens_with_its_run_and_its_evaluation(window, qtbot
     assert window.open_file(path)
     ev = d.evaluation
     assert ev.report is not None and ev.report["accuracy"] == accuracy
-    assert ev.pages.currentIndex() == 0 and "saved with the project" in ev.status.text()
-    assert ev.heat_item.image is not None and ev.heat_item.image.shape == (10, 10)
+    assert ev.pages.currentWidget() is ev.page and "saved with the project" in ev.status.text()
+    assert ev.page.matrix.heat_item.image is not None and ev.page.matrix.heat_item.image.shape == (10, 10)
     assert d.curves.point_count() > 0 and d.curves.run_list.count() == 1
     assert d.progress_text.text().startswith("Last run: ") and d.progress.value() == 100
     assert d.status.text().startswith("Last run finished")
@@ -215,9 +215,9 @@ def test_the_editor_writes_tensorboard_logs_when_asked(window, qtbot, tmp_path):
 
     session = window.training
     lenet(window, epochs=2)
-    session.ask_tensorboard_folder = lambda: str(tmp_path / "tb")
+    session.board.ask_folder = lambda: str(tmp_path / "tb")
     window.actions["tensorboard"].trigger()  # checked: asks for the folder
-    assert window.actions["tensorboard"].isChecked() and session.tensorboard_dir == str(tmp_path / "tb")
+    assert window.actions["tensorboard"].isChecked() and session.board.folder == str(tmp_path / "tb")
     assert session.train()
     wait_idle(qtbot, session)
     (run,) = list((tmp_path / "tb").iterdir())
@@ -226,7 +226,7 @@ def test_the_editor_writes_tensorboard_logs_when_asked(window, qtbot, tmp_path):
     acc.Reload()
     assert len(acc.Scalars("epoch/val_loss")) == 2 and acc.Scalars("step/loss")
     window.actions["tensorboard"].trigger()  # unchecked: no more logs
-    assert not session.tensorboard_dir and session.board is None
+    assert not session.board.folder and session.board.sink is None
 
 
 def test_revert_rebuilds_the_panels_from_the_saved_file(window, qtbot, tmp_path):
@@ -240,7 +240,7 @@ def test_revert_rebuilds_the_panels_from_the_saved_file(window, qtbot, tmp_path)
     window.controller.append_block("core.flatten")
     window.doc.project.history["runs"] = [{"id": "x", "status": "finished", "reason": "a run that was not saved",
                                            "epochs": [{"epoch": 1, "step": 3, "loss": 1.0}], "steps": []}]
-    window.training.on_project_replaced()
+    window.training.refresh()
     assert window.training.dashboard.curves.run_list.count() == 1
     window.ask_revert = lambda: True
     assert window.revert()

@@ -87,9 +87,11 @@ def test_train_pause_resume_stop_evaluate_predict(window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: not d.evaluation.busy, timeout=30_000)
     report = d.evaluation.report
     assert report is not None and np.asarray(report["confusion_matrix"]).shape == (10, 10)
-    assert d.evaluation.table.rowCount() == 11 and d.evaluation.heat_item.image.shape == (10, 10)
+    page = d.evaluation.page
+    assert page.tables[0].rowCount() == 11 and page.matrix.heat_item.image.shape == (10, 10)
     assert "accuracy" in d.evaluation.status.text()
-    assert d.evaluation.wrong_grid.count() == len(report["most_confident_wrong"]) > 0
+    (title, grid), = page.galleries
+    assert grid.count() == len(report["most_confident_wrong"]) > 0
     # prediction of a saved PNG (any size; the model sees 32x32 gray)
     from PIL import Image, ImageDraw
 

@@ -107,7 +107,7 @@ def test_curves_redraw_only_the_series_that_changed(qtbot):
 
 
 def test_progress_value_is_painted_with_the_next_frame_not_at_once(qtbot):
-    from app.training.dashboard import ProgressBar
+    from app.training.run_header import ProgressBar
 
     bar = ProgressBar()
     bar.setRange(0, 100)

@@ -19,6 +19,7 @@ import pytest
 
 import nodes
 from nodes import CATEGORY_ORDER, ShapeError, registry, shape_text
+from nodes.heads import OUTPUT_KINDS
 from nodes.spec import INDEX
 
 torch = pytest.importorskip("torch")
@@ -105,7 +106,7 @@ def test_catalog_metadata():
         for param in cls.params:
             assert param.help, f"{cls.type_id}.{param.name}"
         if cls.role == "head":
-            assert cls.task
+            assert cls.output_kind in OUTPUT_KINDS
         if any(port.dtype == INDEX for port in cls.inputs):
             assert "example_input" in cls.__dict__ or cls.category == "Generative", cls.type_id
     assert sum(len(v) for v in nodes.catalog().values()) == len(BLOCKS)

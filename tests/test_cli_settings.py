@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from projects.training import TRAINING_SCHEMA
 from runtime.cli import main as cli
+from runtime.settings import settings_schema
 from runtime.cli_settings import COVERED, add_setting_flags, markdown_table, setting_flags, setting_overrides
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +22,7 @@ def test_every_setting_has_exactly_one_flag():
     names = [f.flag for f in flags]
     assert len(names) == len(set(names))
     covered = {(f.section, f.param.name) for f in flags} | COVERED
-    assert covered == {(s, p.name) for s, p in TRAINING_SCHEMA}
+    assert covered == {(s, p.name) for s, p in settings_schema(None, data=True)}
     for wanted in ("optimizer", "momentum", "weight-decay", "schedule", "early-stopping", "patience",
                    "val-fraction", "normalize", "seed", "threads", "epochs", "batch-size", "lr", "device"):
         assert wanted in names, wanted
@@ -80,7 +80,7 @@ def test_a_run_uses_and_records_the_flags(tmp_path, capsys):
 
 
 def test_torchrun_workers_get_the_same_setting_flags():
-    from runtime.ddp import torchrun_command
+    from runtime.torchrun import torchrun_command
 
     parser = argparse.ArgumentParser()
     from runtime.cli_train import add_arguments

@@ -69,7 +69,7 @@ def test_vgg16_has_138_357_544_parameters_in_summary_and_in_torch():
     project = vgg16()
     graph = project.graph
     image = graph.node_by_name("Input")
-    assert graph.nodes[image.id].params == {"channels": 3, "height": 224, "width": 224}
+    assert graph.nodes[image.id].params == {"channels": 3, "height": 224, "width": 224, "field": "x"}
     assert graph.states[graph.node_by_name("fc8").id].outputs == [(1000,)]
     assert summarize(graph).total_params == VGG16_PARAMS
 

@@ -18,7 +18,6 @@ from projects.examples import example_path, list_examples
 from projects.examples.build import EXAMPLES, lenet5_classic, mlp
 from projects.project import Project
 from projects.summary import summarize
-from projects.training import TRAINING_SCHEMA
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -428,10 +427,13 @@ def test_schema_rejects_what_the_format_forbids(schema):
 
 
 def test_schema_documents_every_training_setting(schema):
-    """docs/dlproj.schema.json follows projects/training.py's TRAINING_SCHEMA (kinds, choices, bounds)."""
+    """docs/dlproj.schema.json follows the settings schema (runtime/settings.py: the common settings, every
+    task's sections, every data source's options): kinds, choices, bounds."""
+    from runtime.settings import settings_schema
+
     kinds = {"bool": "boolean", "int": "integer", "float": "number", "str": "string"}
     training = schema["$defs"]["training"]["properties"]
-    for section, p in TRAINING_SCHEMA:
+    for section, p in settings_schema(None, data=True):
         where = training[section]["properties"] if section else training
         assert p.name in where, f"training setting {section}.{p.name} is missing from {SCHEMA_PATH.name}"
         entry = where[p.name]
@@ -443,8 +445,8 @@ def test_schema_documents_every_training_setting(schema):
 
 
 def test_schema_training_part_is_generated_from_the_training_schema(schema):
-    """One owner: `python -m projects.schema` writes $defs.training from TRAINING_SCHEMA."""
-    from projects.schema import training_schema
+    """One owner: `python -m runtime.json_schema` writes $defs.training from the settings schema."""
+    from runtime.json_schema import training_schema
 
     assert schema["$defs"]["training"] == json.loads(json.dumps(training_schema())), \
-        "docs/dlproj.schema.json is stale: run python -m projects.schema"
+        "docs/dlproj.schema.json is stale: run python -m runtime.json_schema"

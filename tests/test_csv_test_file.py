@@ -66,7 +66,8 @@ def test_cli_test_data_is_recorded_and_used_by_evaluate(tmp_path, capsys):
     assert cli(["train", str(tmp_path / "p.dlproj"), "--data", train, "--test-data", test, "-o", str(out),
                 "--quiet"]) == 0
     project, _ = read_project(out)
-    assert project.training["dataset"]["test_path"] == test
+    assert project.history["runs"][-1]["settings"]["dataset"]["test_path"] == test
+    assert not project.training["dataset"].get("test_path")  # the run's choice, not the project's settings
     capsys.readouterr()
     assert cli(["evaluate", str(out), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["samples"] == 30

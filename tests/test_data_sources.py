@@ -34,7 +34,7 @@ def test_catalog_is_cheap_and_complete():
     names = {i.name: i for i in list_datasets()}
     assert names["fashion-mnist-small"].available
     assert names["image-folder"].needs_path and "path" in names["csv"].defaults
-    assert names["and"].input_shape == (2,) and names["sine"].task == "forecasting"
+    assert names["and"].input_shape == (2,) and names["sine"].targets == "forecast"
 
 
 def test_bundled_default_dataset():
@@ -42,7 +42,7 @@ def test_bundled_default_dataset():
     assert size < 6_000_000
     assert (BUNDLE_DIR / "LICENSE").is_file() and (BUNDLE_DIR / "README.md").is_file()
     data = load_dataset(None)  # the default
-    assert data.name == "fashion-mnist-small" and data.task == "classification"
+    assert data.name == "fashion-mnist-small" and data.targets == "classes"
     assert (len(data.train), len(data.val), len(data.test)) == (9000, 1000, 2000)
     assert data.train.x.shape[1:] == (1, 28, 28) and data.train.x.dtype == torch.float32
     assert data.train.y.dtype == torch.int64
@@ -151,13 +151,13 @@ def test_csv_classification_with_text_columns(tmp_path):
         rows.append(f"{rng.normal(30 + 30 * (i % 2)):.2f},{['black', 'white', 'red'][i % 3]},{i},{kind}")
     path = write(tmp_path / "pets.csv", "\n".join(rows) + "\n")
     data = load_dataset({"name": "csv", "path": path})
-    assert data.task == "classification" and data.classes == ["cat", "dog"]
+    assert data.targets == "classes" and data.classes == ["cat", "dog"]
     assert data.input_shape == (5,)  # height, 3 one-hot colours, weight
     assert data.extras["feature_names"][1:4] == ["colour=black", "colour=red", "colour=white"]
     assert (len(data.train), len(data.val), len(data.test)) == (29, 3, 8)
     assert abs(data.train.x.mean(0)).max() < 1e-5 and len(data.normalization["std"]) == 5
     by_name = load_dataset({"name": "csv", "path": path, "target": "weight"})
-    assert by_name.task == "regression" and by_name.train.y.shape[1:] == (1,)
+    assert by_name.targets == "values" and by_name.train.y.shape[1:] == (1,)
     with pytest.raises(DatasetError, match=r"gives feature vectors of shape \(5,\).*expects \(4,\)"):
         load_dataset({"name": "csv", "path": path}, (4,))
     with pytest.raises(DatasetError, match="has no column 'age'"):
@@ -167,11 +167,13 @@ def test_csv_classification_with_text_columns(tmp_path):
 def test_csv_task_detection_and_errors(tmp_path):
     ints = write(tmp_path / "a.csv", "".join(f"{i * 0.5},{i % 3}\n" for i in range(30)))
     data = load_dataset({"name": "csv", "path": ints})
-    assert data.task == "classification" and data.classes == ["0", "1", "2"]
-    forced = load_dataset({"name": "csv", "path": ints, "task": "regression"})
-    assert forced.task == "regression" and forced.train.y.dtype == torch.float32
+    assert data.targets == "classes" and data.classes == ["0", "1", "2"]
+    forced = load_dataset({"name": "csv", "path": ints, "targets": "values"})
+    assert forced.targets == "values" and forced.train.y.dtype == torch.float32
+    former = load_dataset({"name": "csv", "path": ints, "task": "regression"})  # the setting's name before 0.2
+    assert former.targets == "values"
     floats = write(tmp_path / "b.csv", "x,y\n" + "".join(f"{i},{i * 1.5 + 0.1}\n" for i in range(30)))
-    assert load_dataset({"name": "csv", "path": floats}).task == "regression"
+    assert load_dataset({"name": "csv", "path": floats}).targets == "values"
     holes = write(tmp_path / "c.csv", "x,y\n1,2\n3,\n5,6\n")
     with pytest.raises(DatasetError, match="Row 2 of c.csv has no value in column 'y'"):
         load_dataset({"name": "csv", "path": holes})
@@ -182,7 +184,7 @@ def test_timeseries_csv_windows(tmp_path):
     path = write(tmp_path / "s.csv", "t,value\n" + "".join(f"{i},{v}\n" for i, v in enumerate(values)))
     data = load_dataset({"name": "timeseries-csv", "path": path, "column": "value", "window": 16,
                          "horizon": 2, "normalize": False})
-    assert data.task == "forecasting" and data.input_shape == (16, 1)
+    assert data.targets == "forecast" and data.input_shape == (16, 1)
     x, y = data.train.x, data.train.y
     assert x.shape[1:] == (16, 1) and y.shape[1:] == (2,)
     assert torch.equal(y[:, 0], x[:, -1, 0] + 1) and torch.equal(y[:, 1], x[:, -1, 0] + 2)
@@ -198,7 +200,7 @@ def test_text_lines(tmp_path):
     lines = [f"pos\tI love this film {i}" for i in range(20)] + [f"neg\tawful, boring film {i}" for i in range(20)]
     path = write(tmp_path / "reviews.txt", "\n".join(lines) + "\n\n")
     data = load_dataset({"name": "text-lines", "path": path, "max_length": 8, "val_fraction": 0.1})
-    assert data.task == "sequence_classification" and data.classes == ["neg", "pos"]
+    assert data.targets == "classes" and data.classes == ["neg", "pos"]
     assert data.train.x.dtype == torch.int64 and data.train.x.shape[1:] == (8,)
     vocab = data.extras["vocabulary"]
     assert vocab[:2] == ["<pad>", "<unk>"] and "film" in vocab
@@ -229,7 +231,7 @@ def test_course_and_table_and_xor():
     assert data.train.x.tolist() == [[1, 1], [-1, 1], [-1, -1], [1, -1]]
     assert data.classes == ["-1", "1"] and data.train.y.tolist() == [1, 0, 0, 0]
     values = load_dataset({"name": "and", "targets": "values"})
-    assert values.task == "regression" and values.train.y.flatten().tolist() == [1, -1, -1, -1]
+    assert values.targets == "values" and values.train.y.flatten().tolist() == [1, -1, -1, -1]
     xor = load_dataset({"name": "xor", "encoding": "binary"}, (2,))
     assert xor.train.x.tolist() == [[1, 1], [0, 1], [0, 0], [1, 0]] and xor.train.y.tolist() == [0, 1, 0, 1]
     assert len(xor.val) == len(xor.test) == 4

@@ -134,18 +134,19 @@ def test_train_data_is_recorded_and_evaluate_keeps_its_split(tmp_path, capsys):
     from projects.dlproj import read_project
 
     project, _ = read_project(out)
-    assert project.training["dataset"]["name"] == "csv" and project.training["dataset"]["path"] == csv
     run = project.history["runs"][-1]
+    assert project.training["dataset"]["name"] == "fashion-mnist-small"  # --data is this run's, not the project's
+    assert run["overrides"]["dataset"]["path"] == csv and run["settings"]["dataset"]["name"] == "csv"
     assert run["data"]["split"]["test_fraction"] == 0.2 and run["data"]["sizes"]["test"] == 40
     recorded = evaluate_json(capsys, str(out))  # no --data: the recorded source, not the default dataset
     assert recorded["dataset"] == "csv" and recorded["samples"] == 40
     same = evaluate_json(capsys, str(out), "--data", csv)  # the same source keeps the recorded split
     assert same == recorded
-    project.training["dataset"]["test_fraction"] = 0.1  # a changed split is the one used, not the default
+    project.training["dataset"] = {"name": "csv", "path": csv, "test_fraction": 0.1}
     from projects.dlproj import write_project
 
-    write_project(project, out)
-    assert evaluate_json(capsys, str(out), "--data", csv)["samples"] == 20
+    write_project(project, out)  # the settings changed after training: the weights were still tested on 40 rows
+    assert evaluate_json(capsys, str(out))["samples"] == 40
 
 
 def test_another_source_keeps_the_split_settings(tmp_path):

@@ -27,7 +27,7 @@ def structure(project) -> tuple:
 
 @pytest.mark.parametrize("name", sorted(GENERATIVE))
 def test_example_opens_validates_and_matches_its_builder(name):
-    from runtime.evaluate import project_task
+    from runtime.use import project_task
 
     project, errors = read_project(example_path(name))
     assert errors == []
@@ -35,17 +35,19 @@ def test_example_opens_validates_and_matches_its_builder(name):
     assert g.is_valid() and g.problems() == [] and g.graph_problems == []
     assert project.meta["title"] and len(project.meta["description"]) > 80
     assert structure(project) == structure(EXAMPLES[name]()), "run `python -m projects.examples.build " + name + "`"
-    assert project_task(project) == GENERATIVE[name]
+    assert project_task(project).name == GENERATIVE[name]
 
 
 def test_cgan_feeds_one_class_label_into_both_parts():
-    from projects.parts import model_parts
+    from runtime.tasks import task_declaration
+    from runtime.tasks.choice import model_parts
 
     g = read_project(example_path("cgan-fashion"))[0].graph
     (label,) = [n for n in g.nodes.values() if n.type_id == "input.label"]
     fed = sorted(g.nodes[w.dst].type_id for w in g.outputs_of(label.id))
     assert fed == ["gen.discriminator", "gen.generator"]
-    assert model_parts(g).kind == "gan"
+    parts = model_parts(g, task_declaration("gan"))
+    assert parts.ok and label.id in parts.inputs["generator"] and label.id in parts.inputs["discriminator"]
 
 
 def test_vae_2d_has_a_two_dimensional_latent():

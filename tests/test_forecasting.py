@@ -10,11 +10,15 @@ import torch
 
 from projects.examples.build import chain, lstm_forecast, mlp
 from projects.project import Project
-from projects.training import complete_training, default_training, effective_clip
+from projects.training import complete_training, default_training
 from runtime.data import load_dataset
 from runtime.data.series import make_windows
 from runtime.events import RunControl
-from runtime.forecast import baseline_forecasts, baselines_text, forecast_baselines, forecast_stretch, season_of
+from runtime.plan import resolved_clip
+from runtime.reports import report_text
+from runtime.tasks.forecasting.baselines import baseline_forecasts, forecast_baselines, season_of
+from runtime.tasks.forecasting.report import baselines_text
+from runtime.use import evaluate_project, report_sections
 from runtime.trainer import Trainer, record_run
 
 SERIES = torch.tensor([1.0, 3.0, 2.0, 5.0, 4.0, 6.0, 8.0, 7.0])[:, None]  # 8 steps, 1 feature
@@ -81,19 +85,16 @@ def forecaster():
 
 
 def test_the_lstm_forecast_example_beats_both_baselines(forecaster):
-    from runtime.cli_train import report_text
-    from runtime.evaluate import evaluate_project
-
     report = evaluate_project(forecaster)
     base = report["baselines"]
     assert report["horizon"] == 16 and base["seasonal_naive"]["season"] == 50
     assert report["mae"] < base["seasonal_naive"]["mae"] < base["naive"]["mae"]
-    assert "the model beats both baselines" in report_text(report)
+    assert "the model beats both baselines" in report_text(report_sections(report))
     assert forecaster.history["runs"][-1]["settings"]["clip"]["mode"] == "norm"  # recurrent: clipped by default
 
 
 def test_forecast_stretch_lines_windows_up_with_the_series(forecaster):
-    data = forecast_stretch(forecaster)
+    data = evaluate_project(forecaster, pictures=True)["transient"]["forecast"]
     n, horizon, window = len(data["model"]), data["horizon"], data["window"]
     assert data["model"].shape == data["naive"].shape == data["seasonal_naive"].shape == (n, 16)
     assert len(data["truth"]) == window + n + horizon - 1
@@ -115,17 +116,17 @@ def _recurrent(cell: str = "rnn.gru") -> Project:
 def test_auto_clips_recurrent_graphs_by_norm(cell):
     project = _recurrent(cell)
     assert default_training()["clip"]["mode"] == "auto"
-    assert effective_clip(project.training, project.graph) == {"mode": "norm", "value": 1.0, "chosen": "auto"}
-    assert effective_clip(complete_training({"clip": {"value": 0.5}}), project.graph)["value"] == 0.5
-    assert effective_clip(mlp().training, mlp().graph)["mode"] == "none"  # no recurrent block
+    assert resolved_clip(project.training, project.graph) == {"mode": "norm", "value": 1.0, "chosen": "auto"}
+    assert resolved_clip(complete_training({"clip": {"value": 0.5}}), project.graph)["value"] == 0.5
+    assert resolved_clip(mlp().training, mlp().graph)["mode"] == "none"  # no recurrent block
 
 
 def test_an_explicit_choice_is_kept():
     graph = _recurrent().graph
     for mode in ("none", "value", "norm"):  # none: also what files saved before "auto" existed say
-        assert effective_clip(complete_training({"clip": {"mode": mode, "value": 2.0}}), graph) == \
+        assert resolved_clip(complete_training({"clip": {"mode": mode, "value": 2.0}}), graph) == \
             {"mode": mode, "value": 2.0}
-    assert effective_clip({"clip": "bad"}, graph)["mode"] == "norm"  # a damaged section: the default
+    assert resolved_clip(complete_training({"clip": "bad"}), graph)["mode"] == "norm"  # a damaged section: the default
 
 
 def test_training_a_recurrent_graph_clips_its_gradients(monkeypatch):

@@ -10,8 +10,12 @@ import torch
 
 from projects.examples.build import lstm_forecast
 from runtime.events import RunControl
-from runtime.forecast import forecast_stretch
 from runtime.trainer import Trainer, record_run
+from runtime.use import evaluate_project
+
+
+def forecast_stretch(project) -> dict:
+    return evaluate_project(project, pictures=True)["transient"]["forecast"]
 
 
 @pytest.fixture(scope="module")
@@ -36,21 +40,24 @@ def _data(item):
 def test_evaluation_tab_plots_forecasts_against_the_truth(qtbot, trained):
     from app.training.evaluation import EvaluationView
 
+    from app.training.state import training_state
+
     view = EvaluationView()
     qtbot.addWidget(view)
-    view.set_project(trained)
+    view.show_state(training_state(trained))
     with qtbot.waitSignal(view.finished, timeout=120_000) as done:
         assert view.evaluate()
     report = done.args[0]
     assert isinstance(report, dict), report
-    assert view.pages.currentWidget() is view.forecast
-    f = view.forecast
+    assert view.pages.currentWidget() is view.page
+    f = view.page.plots["forecast"]
     expected = forecast_stretch(trained)
     window, horizon, n = expected["window"], expected["horizon"], len(expected["model"])
     assert (window, horizon) == (64, 16) and n > 20
     x, y = _data(f.truth)
     assert np.allclose(y, expected["truth"]) and x[0] == 0 and len(x) == window + n + horizon - 1
-    assert "naive (last value)" in f.summary.text() and "seasonal naive (season 50)" in f.summary.text()
+    text = view.page.text.text()
+    assert "naive (last value)" in text and "seasonal naive (season 50)" in text
 
     f.start.setValue(10)
     x, y = _data(f.chosen)
@@ -78,10 +85,8 @@ def test_without_a_season_the_seasonal_forecast_cannot_be_shown(qtbot, trained):
     view = ForecastView()
     qtbot.addWidget(view)
     data = {**forecast_stretch(trained), "seasonal_naive": None, "note": "no 'season' dataset setting"}
-    view.show_report({"forecast": data, "mae": 0.1, "horizon": 16,
-                      "baselines": {"naive": {"mae": 0.5}, "seasonal_naive": {"unavailable": data["note"]}}})
+    view.show_data(data)
     assert not view.seasonal.isEnabled() and "no 'season'" in view.seasonal.toolTip()
-    assert "seasonal naive: unavailable" in view.summary.text()
     view.clear()
     assert len(_data(view.truth)[1]) == 0 and not view.origin.isVisible()
 

@@ -46,7 +46,7 @@ def test_every_golden_file_is_of_a_released_version_and_opens():
 def test_golden_trained_file_still_predicts_what_it_predicted():
     """The trained golden file was made once with format 1 and its evaluation stored beside it;
     the reader of today must open its weights and reach the same numbers."""
-    from runtime.evaluate import evaluate_project
+    from runtime.use import evaluate_project
 
     project, _ = read_project(GOLDEN / "mlp-trained-v1.dlproj")
     expected = json.loads((GOLDEN / "mlp-trained-v1.expected.json").read_text())

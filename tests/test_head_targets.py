@@ -48,7 +48,7 @@ def test_matching_targets_train(tmp_path):
 
 
 def test_nan_targets_are_refused(tmp_path):
-    from runtime.tasks.supervised import target_summary
+    from runtime.tasks.supervised.training import target_summary
     import torch
 
     summary = target_summary(torch.tensor([[1.0], [float("nan")], [2.0]]), False, None)
@@ -67,5 +67,5 @@ def test_a_gan_shaped_graph_is_not_trained_as_a_classifier(tmp_path, task):
                                              "epochs": 1, "batch_size": 8})
     result = Trainer(project, {"device": "cpu"}).run()
     assert result.status == "failed" and not result.run["steps"]
-    assert "the graph has GAN parts (Latent noise z 'z')" in result.reason
-    assert "GAN loss head" in result.reason
+    assert "'z' is a Latent noise z block, which only GAN (adversarial) trains" in result.reason
+    assert "set the task to GAN (adversarial)" in result.reason

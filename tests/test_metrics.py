@@ -54,7 +54,7 @@ def test_course_confusion_matrix_and_scores_exact():
 def test_accumulator_in_batches_matches_whole_split():
     y, p = course_vectors(seed=3)
     logits = torch.nn.functional.one_hot(p, 3).float() * 4 + torch.randn(len(p), 3) * 0.01
-    acc = metrics.MetricAccumulator("classification", classes=CLASSES, top_k=2)
+    acc = metrics.MetricAccumulator("classes", classes=CLASSES, top_k=2)
     for i in range(0, len(y), 7):
         acc.update(logits[i:i + 7], y[i:i + 7], loss=torch.tensor(0.5))
     result = acc.compute()
@@ -101,7 +101,7 @@ def test_regression_accumulator_matches_whole():
     g = torch.Generator().manual_seed(0)
     y = torch.randn(103, 2, generator=g) * 3 + 10
     out = y + torch.randn(103, 2, generator=g)
-    acc = metrics.MetricAccumulator("forecasting")
+    acc = metrics.MetricAccumulator("values")
     for i in range(0, 103, 10):
         acc.update(out[i:i + 10], y[i:i + 10])
     result = acc.compute()

@@ -8,9 +8,8 @@ import torch
 
 from projects.dlproj import write_project
 from projects.examples.build import perceptron, perceptron_xor, xor_perceptron
-from projects.training import complete_training, training_problems
 from runtime.data.synthetic import truth_table
-from runtime.tasks.perceptron import PerceptronRule, line_text, linearly_separable
+from runtime.tasks.perceptron.rule import PerceptronRule, line_text, linearly_separable
 from runtime.trainer import Trainer, record_run
 
 # the handbook's start and the course's AND table, presented in the table's order:
@@ -86,9 +85,14 @@ def test_line_separability_is_exact():
 
 
 def test_the_settings_carry_the_course_start():
-    s = complete_training({})["perceptron"]
+    from runtime.plan import check_run, plan_run
+
+    s = plan_run(perceptron()).section("perceptron")
     assert (s["eta"], s["w1"], s["w2"], s["b"], s["order"]) == (0.1, -0.2, 0.1, -0.2, "fixed")
-    assert training_problems({"perceptron": {"order": "random"}})
+    odd = perceptron()
+    odd.training["perceptron"] = {"order": "random"}
+    plan, problems = check_run(odd)
+    assert plan is None and "'sample order' must be one of fixed, shuffled" in problems[0].message
 
 
 def test_trainer_stops_when_an_epoch_changes_nothing():
@@ -105,7 +109,7 @@ def test_trainer_stops_when_an_epoch_changes_nothing():
     assert rows(record["trace"]) == [pytest.approx(r, abs=1e-12) for r in COURSE_AND_TRACE]
     assert record["converged"] and record["updates"] == 2 and record["verdict"] == result.reason
     frames = [e for e in events if e["event"] == "samples"]
-    assert frames and frames[-1]["view"] == "perceptron" and len(frames[-1]["trace"]) == 8
+    assert frames and frames[-1]["view"] == "rule" and len(frames[-1]["trace"]) == 8
     assert frames[-1]["verdict"] == result.reason
     unit = trainer.compiled.submodule(next(n.id for n in project.graph.nodes.values() if n.type_id == "core.dense"))
     assert unit.weight.tolist() == [pytest.approx([0.2, 0.1])] and unit.bias.item() == pytest.approx(-0.2)
@@ -131,8 +135,8 @@ def test_the_task_refuses_a_graph_that_is_not_one_sign_unit():
 
 
 def test_evaluate_reports_the_sign_accuracy_of_pm1_targets():
-    from runtime.evaluate import evaluate_project
     from runtime.metrics import sign_agreement
+    from runtime.use import evaluate_project
 
     project = perceptron()
     record_run(project, Trainer(project).run())

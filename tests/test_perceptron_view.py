@@ -82,17 +82,17 @@ def test_train_in_the_editor_shows_the_run_trace(window, qtbot):
     session, d = window.training, window.training.dashboard
     session.mode = "thread"
     session.auto_evaluate = False
-    assert d.tabs.isTabVisible(d.tabs.indexOf(d.perceptron))
-    d.tabs.setCurrentWidget(d.perceptron)
-    d.perceptron.buttons["sample"].click()
-    assert d.perceptron.table.rowCount() == 1
+    assert d.tabs.isTabVisible(d.tabs.indexOf(d.rule))
+    d.tabs.setCurrentWidget(d.rule)
+    d.rule.buttons["sample"].click()
+    assert d.rule.table.rowCount() == 1
     assert session.train()
     qtbot.waitUntil(lambda: session.state == "idle", timeout=60_000)
-    assert d.perceptron.source == "run" and d.perceptron.table.rowCount() == 8
-    assert d.perceptron.caption.text().startswith("Converged after 2 weight updates")
+    assert d.rule.source == "run" and d.rule.table.rowCount() == 8
+    assert d.rule.caption.text().startswith("Converged after 2 weight updates")
     assert d.status.text().startswith("converged after 2 weight updates")
-    assert_line(d.perceptron, 0.2, 0.1, -0.2)
-    d.perceptron.buttons["sample"].click()  # hand-stepping again starts from the settings' weights
-    assert d.perceptron.source == "local" and d.perceptron.table.rowCount() == 1
+    assert_line(d.rule, 0.2, 0.1, -0.2)
+    d.rule.buttons["sample"].click()  # hand-stepping again starts from the settings' weights
+    assert d.rule.source == "local" and d.rule.table.rowCount() == 1
     window.open_example("lenet5")
-    assert not d.tabs.isTabVisible(d.tabs.indexOf(d.perceptron))
+    assert not d.tabs.isTabVisible(d.tabs.indexOf(d.rule))

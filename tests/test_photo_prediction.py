@@ -164,7 +164,7 @@ def pasted(tmp_path, images, n):
 
 
 def test_pasted_test_images_are_recognised_only_with_the_preprocessing(trained, tmp_path):
-    from runtime.evaluate import predict_images
+    from runtime.tasks.supervised.use import predict_images
 
     project, _ = read_project(trained)
     classes = project.history["runs"][-1]["classes"]
@@ -192,7 +192,7 @@ def test_pasted_test_images_are_recognised_only_with_the_preprocessing(trained, 
 def test_predict_cli_polarity_and_note(trained, tmp_path, capsys):
     photo = trousers(tmp_path / "trousers.png")
     assert cli(["predict", str(trained), str(photo), "--json"]) == 0
-    (auto,) = json.loads(capsys.readouterr().out)
+    (auto,) = json.loads(capsys.readouterr().out)["results"]
     assert auto["polarity"] == "inverted" and auto["centred"] is True
     assert auto["note"].startswith("inverted:")
     assert cli(["predict", str(trained), str(photo), "--polarity", "keep"]) == 0

@@ -21,7 +21,7 @@ CORPUS = Path(__file__).resolve().parents[1] / "resources" / "datasets" / "wordn
 
 @pytest.mark.parametrize("name", SEQUENCE)
 def test_example_opens_validates_and_reads_a_time_major_sequence(name):
-    from runtime.evaluate import project_task
+    from runtime.use import project_task
 
     project, errors = read_project(example_path(name))
     assert errors == []
@@ -32,7 +32,7 @@ def test_example_opens_validates_and_reads_a_time_major_sequence(name):
     reader = next(n for n in g.nodes.values() if n.type_id.startswith(("rnn.", "attn.")))
     (wire,) = [w for w in g.wires if w.dst == reader.id]
     assert " steps x " in g.port_text(wire.src, wire.src_port)  # (N, T, F): steps first, then features
-    assert project_task(project) == "classification"
+    assert project_task(project).name == "classification"
 
 
 def test_row_examples_read_28_rows_of_28_pixels():

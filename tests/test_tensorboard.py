@@ -12,7 +12,7 @@ from projects.dlproj import write_project
 from projects.examples.build import chain
 from projects.project import Project
 from runtime.cli import main as cli
-from runtime.ddp import torchrun_command
+from runtime.torchrun import torchrun_command
 from runtime.tensorboard_sink import TensorBoardError, tensorboard_sink
 
 

@@ -67,7 +67,7 @@ def test_evaluate_and_predict(lenet_file, tmp_path, capsys):
     Image.fromarray((np.random.default_rng(0).random((90, 70, 3)) * 255).astype("uint8")).save(big)
     code, out, _ = run_cli(["predict", lenet_file, big, "--json"], capsys)
     assert code == 0
-    (result,) = json.loads(out)
+    (result,) = json.loads(out)["results"]
     assert result["class"] in report["classes"] and 0 < result["probability"] <= 1
     assert len(result["top3"]) == 3 and abs(sum(result["probabilities"].values()) - 1) < 1e-4
 

@@ -11,10 +11,9 @@ import torch.nn.functional as F
 
 import generative_graphs as gg
 from nodes.heads import GANHead, VAEELBOHead
-from projects.tasks import TASK_SPECS
 from runtime.events import RunControl
-from runtime.tasks import registered_tasks
-from runtime.tasks.vae import kl_weight
+from runtime.tasks import declarations, task_declaration, training_of, use_of
+from runtime.tasks.vae.training import kl_weight
 from runtime.trainer import Trainer, record_run
 
 
@@ -28,9 +27,10 @@ def of(events, kind):
     return [e for e in events if e["event"] == kind]
 
 
-def test_every_declared_task_has_one_implementation():
-    assert set(registered_tasks()) == set(TASK_SPECS)
-    assert TASK_SPECS["gan"].monitors == () and TASK_SPECS["vae"].monitors[0] == "val_loss"
+def test_every_declared_task_has_its_training_and_its_use():
+    for name in declarations():
+        assert training_of(name) and use_of(name)
+    assert task_declaration("gan").monitors == () and task_declaration("vae").monitors[0] == "val_loss"
 
 
 # ---- losses against hand computations ---------------------------------------------------------------
@@ -97,11 +97,11 @@ def test_vae_terms_reparameterization_and_kl_match_hand_computations():
 
 
 def test_kl_annealing_weights():
-    s = {"vae": {"kl_annealing": "linear", "kl_warmup_epochs": 4}}
+    s = {"kl_annealing": "linear", "kl_warmup_epochs": 4}
     assert [kl_weight(s, 2.0, e) for e in (0, 1, 2, 4, 9)] == [0.0, 0.5, 1.0, 2.0, 2.0]
-    s["vae"]["kl_annealing"] = "cyclical"
+    s["kl_annealing"] = "cyclical"
     assert [kl_weight(s, 1.0, e) for e in (0, 1, 2, 3, 4, 5)] == [0.0, 0.5, 1.0, 1.0, 0.0, 0.5]
-    s["vae"]["kl_annealing"] = "none"
+    s["kl_annealing"] = "none"
     assert kl_weight(s, 1.5, 0) == 1.5
 
 
@@ -195,16 +195,17 @@ def test_conditional_gan_feeds_labels_to_both_parts():
     result, events = run(project, control=control)
     assert result.status == "finished", result.reason
     record_run(project, result)
-    from runtime import generative as G
+    from runtime.tasks.gan.use import TrainedGAN
+    from runtime.trained import EvaluationError
 
-    t = G.load_trained(project)
+    t = TrainedGAN(project, task_declaration("gan"))
     assert t.parts.classes == 8 and t.parts.d_labels == t.parts.g_labels
     z = t.parts.noise(4, "cpu", torch.Generator().manual_seed(0))
     a = t.parts.G(*t.parts.generator_inputs(z, torch.zeros(4, dtype=torch.long)))
     b = t.parts.G(*t.parts.generator_inputs(z, torch.full((4,), 5, dtype=torch.long)))
     assert not torch.allclose(a, b)  # the label changes what is generated
-    with pytest.raises(G.EvaluationError, match="out of range"):
-        G.samples(t, 4, label=8)
+    with pytest.raises(EvaluationError, match="out of range"):
+        t.samples(4, label=8)
     shown = of(events, "samples")[-1]
     assert shown["view"] == "points" and shown["fake"].shape == (1000, 2) and shown["heat"].shape == (48, 48)
 
@@ -227,27 +228,34 @@ def test_vae_trains_reports_terms_and_keeps_the_best_checkpoint():
 
 
 def test_interpolation_and_latent_walk_end_points():
-    from runtime import generative as G
+    from runtime.tasks.gan.use import TrainedGAN
+    from runtime.tasks.vae.use import TrainedVAE
 
     project = gg.project(gg.vae(latent=2), gg.FASHION, epochs=1, batch_size=64)
     result, _ = run(project)
     record_run(project, result)
-    t = G.load_trained(project)
-    ds = G.evaluation_data(t)
+    t = TrainedVAE(project, task_declaration("vae"))
+    ds = t.data()
     a, b = ds.test.x[0], ds.test.x[1]
-    row = G.interpolate(t, a, b, steps=5)
+    row = t.interpolate(a, b, steps=5)
     assert row.shape == (5, 1, 28, 28)
-    assert torch.allclose(row[0], G.reconstruct(t, a[None])[0], atol=1e-6)
-    assert torch.allclose(row[-1], G.reconstruct(t, b[None])[0], atol=1e-6)
-    assert G.latent_map(t, ds.test.x[:10]).shape == (10, 2)
+    assert torch.allclose(row[0], t.reconstruct(a[None])[0], atol=1e-6)
+    assert torch.allclose(row[-1], t.reconstruct(b[None])[0], atol=1e-6)
+    assert t.latent_map(ds.test.x[:10]).shape == (10, 2)
     gan = gg.project(gg.point_gan(), gg.RING, epochs=1, batch_size=64)
     result, _ = run(gan)
     record_run(gan, result)
-    tg = G.load_trained(gan)
-    walk = G.latent_walk(tg, steps=4, seed=1)
+    tg = TrainedGAN(gan, task_declaration("gan"))
+    walk = tg.latent_walk(steps=4, seed=1)
     ends = tg.parts.noise(2, "cpu", torch.Generator().manual_seed(1))
     direct = tg.parts.G(*tg.parts.generator_inputs(ends, None))
     assert torch.allclose(walk[0], direct[0], atol=1e-5) and torch.allclose(walk[-1], direct[1], atol=1e-5)
+
+
+def _task_problem(graph):
+    from runtime.tasks.choice import choose_task
+
+    return choose_task(graph).problem
 
 
 def test_gan_without_its_parts_is_refused_on_the_block():
@@ -258,11 +266,11 @@ def test_gan_without_its_parts_is_refused_on_the_block():
     dense = graph.add_node("core.dense", "Pre", {"units": 2})
     graph.connect(real.id, "out", dense.id, "in")
     graph.connect(dense.id, "out", switch.id, "real")
-    problems = [p for p in graph.problems() if p.node == switch.id]
-    assert any("straight from an input block" in p.message for p in problems)
+    problem = _task_problem(graph)
+    assert problem.node == switch.id and "straight from an input block" in problem.message
     lonely = gg.point_gan()
     lonely.remove_node(lonely.node_by_name("Real or fake").id)
-    assert any("exactly one Real or generated block" in p.message for p in lonely.problems())
+    assert "exactly one Real or generated block" in _task_problem(lonely).message
 
 
 def test_vae_head_must_read_mu_from_the_latent():
@@ -270,15 +278,16 @@ def test_vae_head_must_read_mu_from_the_latent():
     head, lat = graph.node_by_name("VAE loss"), graph.node_by_name("Latent")
     graph.disconnect(graph.wire_into(head.id, "mu"))
     graph.connect(lat.id, "z", head.id, "mu")
-    assert any("'mu' from the VAE latent block" in p.message for p in graph.problems())
+    problem = _task_problem(graph)
+    assert problem.node == head.id and "must take its 'mu' from 'Latent'" in problem.message
 
 
-def test_every_head_names_a_declared_task():
+def test_every_head_is_trained_by_a_declared_task():
     from nodes import registry
-    from projects.tasks import task_for_head
 
     heads = [cls for cls in registry().values() if cls.role == "head"]
-    assert heads and all(task_for_head(cls.task) for cls in heads), [c.type_id for c in heads]
+    claimed = {t for d in declarations().values() for t in d.heads}
+    assert heads and all(cls.type_id in claimed for cls in heads), [c.type_id for c in heads]
 
 
 def test_a_part_runs_the_models_own_modules():

@@ -174,20 +174,20 @@ def test_nan_loss_stops_with_remedy_and_finite_weights(small_fashion, monkeypatc
 
 
 def test_out_of_memory_suggests_a_batch_size(small_fashion, monkeypatch):
-    from runtime import tasks
+    from runtime.tasks.supervised.training import Training
 
-    real = tasks.SupervisedTask.train_step
+    real = Training.train_step
     module_forward = {}
 
-    def limited(self, xb, yb):
-        if len(xb) > 16:
+    def limited(self, batch):
+        if len(batch["x"]) > 16:
             raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
-        return real(self, xb, yb)
+        return real(self, batch)
 
-    monkeypatch.setattr(tasks.SupervisedTask, "train_step", limited)
+    monkeypatch.setattr(Training, "train_step", limited)
     import runtime.trainer as trainer_mod
 
-    def fitting(self, xb, yb, batch):
+    def fitting(self, fields, batch):
         module_forward["asked"] = batch
         size = batch // 2
         while size > 16:
@@ -218,8 +218,8 @@ def test_fitting_batch_probe_halves_until_it_fits(small_fashion, monkeypatch):
 
     monkeypatch.setattr(module, "forward", forward)
     monkeypatch.setattr(trainer_mod, "free_memory", lambda device: None)
-    x = small_fashion.train.x[:128]
-    size = trainer._fitting_batch(x, small_fashion.train.y[:128], 128)
+    fields = {"x": small_fashion.train.x[:128], "y": small_fashion.train.y[:128]}
+    size = trainer._fitting_batch(fields, 128)
     assert calls == [64, 32, 16] and size == 16
 
 

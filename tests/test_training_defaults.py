@@ -6,7 +6,9 @@ import pytest
 
 from projects.examples.build import chain
 from projects.project import Project
-from projects.training import complete_training, effective_patience
+from projects.training import complete_training
+from runtime.plan import resolved_patience as effective_patience
+from runtime.tasks import task_declaration
 from runtime.trainer import Trainer
 
 
@@ -56,7 +58,11 @@ def test_a_short_run_is_not_stopped_early_by_default():
 
 
 def test_new_projects_get_the_auto_schedule_and_it_depends_on_the_task():
-    from projects.training import default_training, effective_schedule
+    from projects.training import default_training
+    from runtime.plan import resolved_schedule
+
+    def effective_schedule(s, task):
+        return resolved_schedule(s, task_declaration(task))
 
     assert default_training()["schedule"]["name"] == "auto"
     s = effective_schedule(settings(epochs=20), "classification")
@@ -90,22 +96,27 @@ def test_schedule_factors():
 
 
 def test_the_editor_note_says_what_auto_does():
-    from projects.training import schedule_note
+    from runtime.plan import auto_notes, plan_run
+    from generative_graphs import RING, point_gan, project as generative_project
 
-    assert "falls to zero over the last 20%" in schedule_note({"epochs": 10}, "classification")
-    assert schedule_note({"epochs": 10}, "gan") == "Schedule (auto): a constant learning rate for this task"
-    assert schedule_note({"schedule": {"name": "cosine"}}, "classification") == ""
+    classifier = tiny("classification", epochs=10)
+    assert "falls to zero over the last 20%" in auto_notes(plan_run(classifier))
+    gan = generative_project(point_gan(), RING, epochs=10)
+    assert "Schedule (auto): a constant learning rate for this task" in auto_notes(plan_run(gan))
+    cosine = tiny("classification", epochs=10, schedule={"name": "cosine"})
+    assert "Schedule" not in auto_notes(plan_run(cosine))
 
 
 def test_cpu_guard_skips_a_non_finite_step_on_the_host_and_lets_finite_ones_through():
     import torch
 
     from runtime.optim import guard_non_finite, make_optimizer
+    from runtime.plan import plan_run
 
     torch.manual_seed(0)
     layer = torch.nn.Linear(3, 2)
     params = list(layer.parameters())
-    opt = make_optimizer(params, complete_training({"optimizer": {"name": "adam", "lr": 0.1}}))
+    opt = make_optimizer(params, plan_run(tiny("classification", optimizer={"name": "adam", "lr": 0.1})).optimizers["model"])
     assert opt.skips_non_finite
     found = torch.zeros(())
     layer(torch.ones(1, 3)).sum().backward()

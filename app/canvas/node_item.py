@@ -11,9 +11,8 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject
 
 from nodes import axes_text, dims_text, shape_text
 
-from projects.parts import PART_TITLES
 
-from ..theme import CATEGORY_COLORS, PART_COLORS, canvas_colors, icon
+from ..theme import CATEGORY_COLORS, PART_COLORS, SHARED_COLOR, canvas_colors, icon
 
 WIDTH = 172.0
 HEADER = 26.0
@@ -67,7 +66,11 @@ class NodeItem(QGraphicsObject):
         self.wires: list = []  # WireItems attached, updated when the node moves
         self.expanded = False
         self.has_problem = False
-        self.part = ""  # "generator", "discriminator", "shared", "encoder", "decoder" or ""
+        self._own_problem = False  # the block's own (shape, parameter) problems
+        self.task_problem = ""  # why the project's task cannot train this graph, when it is about this block
+        self.part = ""  # the part of a task's graph it belongs to ("generator", "encoder"...), "shared" or ""
+        self.part_color = -1  # the part's place in its task's parts (-1: shared or none)
+        self._short = ""  # the part's badge text
         self._badge: QStaticText | None = None
         self._name = ""
         self._tip = ""
@@ -100,7 +103,8 @@ class NodeItem(QGraphicsObject):
             stats = "→ ?"
         if params:  # the shape line holds both: a long shape gets the short count, then is elided
             params, stats = _fit_shape_line(stats, params, state.params, small, WIDTH - 22)
-        lines = [(node.name, bold, "text"), (block.title if block else node.type_id, small, "muted"),
+        kind = (block.title if block else node.type_id) + ("" if node.trainable else " · frozen")
+        lines = [(node.name, bold, "text"), (kind, small, "muted"),
                  (label or " ", small, "text"), (stats, small, "text")]
         self._texts = []
         self._name = node.name
@@ -120,8 +124,11 @@ class NodeItem(QGraphicsObject):
                 st.prepare(font=small)
                 self._inner.append(st)
         problems = state.problems if state is not None else []
-        self.has_problem = bool(problems)
+        self._own_problem = bool(problems)
+        self.has_problem = bool(problems) or bool(self.task_problem)
         tip = [f"<b>{node.name}</b> — {block.title if block else node.type_id}"]
+        if not node.trainable:
+            tip.append("frozen: its weights keep their values while the rest trains")
         if state is not None:
             ins = ", ".join(shape_text(s) for s in state.inputs) if state.inputs else "none"
             outs = ", ".join(shape_text(s) for s in state.outputs) if state.outputs is not None else "?"
@@ -139,15 +146,26 @@ class NodeItem(QGraphicsObject):
                 wire.update_path()
         self.update()
 
-    def set_part(self, part: str) -> None:
-        """The part of a GAN or VAE this block belongs to ("" for none): a badge and a strip."""
-        if part == self.part:
+    def set_task_problem(self, message: str) -> None:
+        """Mark the block with a problem of the project's task (two heads, a dataset its task cannot
+        learn from, parts wired wrongly); "" clears it."""
+        if message == self.task_problem:
             return
-        self.part = part
+        self.task_problem = message
+        self.has_problem = self._own_problem or bool(message)
+        self._set_tooltip()
+        self.update()
+
+    def set_part(self, part: str, short: str = "", index: int = -1) -> None:
+        """The part of a task's graph this block belongs to ("" for none), shown as a badge (``short``:
+        "G", "enc") and a strip in the colour of the part's place (``index``; -1: shared, grey)."""
+        if (part, short, index) == (self.part, self._short, self.part_color):
+            return
+        self.part, self._short, self.part_color = part, short, index
         self._badge = None
         if part:
             font = _badge_font()
-            self._badge = _static(PART_TITLES.get(part, part), font)
+            self._badge = _static(short or part, font)
         self._layout_name()
         self._set_tooltip()
         self.update()
@@ -164,7 +182,8 @@ class NodeItem(QGraphicsObject):
 
     def _set_tooltip(self) -> None:
         part = f"<br>part: {self.part}" if self.part else ""
-        self.setToolTip(self._tip + part)
+        task = f"<br><span style='color:#d93025'>⚠ {_esc(self.task_problem)}</span>" if self.task_problem else ""
+        self.setToolTip(self._tip + part + task)
 
     def port(self, name: str, is_input: bool) -> PortItem | None:
         return next((p for p in (self.in_ports if is_input else self.out_ports) if p.name == name), None)
@@ -192,7 +211,7 @@ class NodeItem(QGraphicsObject):
         painter.drawRoundedRect(rect, 6, 6)
         painter.fillRect(QRectF(1, 1, 5, self.height - 2), self._accent)
         if self._badge is not None:
-            colour = QColor(PART_COLORS.get(self.part, "#6b7280"))
+            colour = QColor(PART_COLORS[self.part_color % len(PART_COLORS)] if self.part_color >= 0 else SHARED_COLOR)
             painter.fillRect(QRectF(8, 1.5, WIDTH - 14, 3), colour)  # seen from afar, when text is not
             w = self._badge_width()
             badge = QRectF(WIDTH - 6 - w, 6, w, BADGE_H)

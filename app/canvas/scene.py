@@ -9,7 +9,9 @@ import math
 from PySide6.QtCore import QLineF, QPointF, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsScene
 
-from projects.parts import model_parts
+from projects.parts import SHARED
+from runtime.plan import task_choice
+from runtime.tasks.choice import model_parts
 
 from ..theme import canvas_colors
 from .node_item import NodeItem, PortItem
@@ -36,6 +38,7 @@ class CanvasScene(QGraphicsScene):
         document.graph_event.connect(self.on_graph_event)
         document.positions_changed.connect(self.on_positions_changed)
         document.project_replaced.connect(self.rebuild)
+        document.training_changed.connect(lambda: self._parts_timer.start())  # the task may have changed
         self.setBackgroundBrush(canvas_colors()["background"])
         self._parts_timer = QTimer(self)  # parts follow the wiring, once per batch of edits
         self._parts_timer.setSingleShot(True)
@@ -78,7 +81,7 @@ class CanvasScene(QGraphicsScene):
                     if item in end.wires:
                         end.wires.remove(item)
                 self.removeItem(item)
-        elif kind in ("params_changed", "renamed"):
+        elif kind in ("params_changed", "renamed", "trainable_changed"):
             self._refresh([ev.node])
         elif kind == "states_changed":
             self._refresh(ev.ids)
@@ -128,10 +131,26 @@ class CanvasScene(QGraphicsScene):
                     wire.set_label(graph.port_text(nid, wire.wire.src_port))
 
     def refresh_parts(self) -> None:
-        """Badge each block with its part of a GAN or VAE (projects.parts), from the wiring."""
-        members = model_parts(self.doc.graph).members
+        """Badge each block with the part it belongs to (a GAN's generator or discriminator, a VAE's
+        encoder or decoder): the parts the project's task declares, found from the wiring; and mark
+        the block a problem of the task names (two heads, a dataset the task cannot learn from)."""
+        choice = task_choice(self.doc.project)
+        where = choice.problem.node if choice.problem is not None else None
         for nid, item in self.nodes.items():
-            item.set_part(members.get(nid, ""))
+            item.set_task_problem(choice.problem.message if nid == where else "")
+        decl = choice.declaration
+        rules = {r.name: (i, r) for i, r in enumerate(decl.parts)} if decl is not None else {}
+        parts = model_parts(self.doc.graph, decl) if rules else None
+        for nid, item in self.nodes.items():
+            part = parts.members.get(nid, "") if parts is not None else ""
+            if part == SHARED:
+                readers = [rules[p][1].short for p, ids in parts.inputs.items() if nid in ids and p in rules]
+                item.set_part(part, "+".join(readers), -1)
+            elif part in rules:
+                index, rule = rules[part]
+                item.set_part(part, rule.short, index)
+            else:
+                item.set_part("", "", -1)
 
     def toggle_expanded(self, nid: str) -> None:
         item = self.nodes.get(nid)

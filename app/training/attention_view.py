@@ -11,6 +11,8 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox,
                                QTabWidget, QVBoxLayout, QWidget)
 
+from runtime.attention import AttentionProbe, attention_nodes
+
 from ..theme import icon
 from .background import JobError, Jobs
 from .plots import background, themed_plot
@@ -67,6 +69,8 @@ def _ticks(labels: list[str]) -> list[tuple[float, str]]:
 
 
 class AttentionView(QWidget):
+    title = "Attention"
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.jobs = Jobs(self)
@@ -78,7 +82,35 @@ class AttentionView(QWidget):
         self.trained_result: dict | None = None
         self.stale = False
         self.frames = 0
+        self._shown = None  # (project, weights, run) last shown
         self._build()
+
+    # ---- the view protocol (views.py) -------------------------------------------------------------------
+    def applies(self, state) -> bool:
+        return has_attention(state.project.graph)
+
+    def show_state(self, state) -> None:
+        """The project's attention blocks; its trained model's maps, or a new run's live ones."""
+        if not self.applies(state):
+            self._shown = None
+            return
+        key = (id(state.project), id(state.weights), state.run_number if state.live else None)
+        if key == self._shown:
+            self.set_blocks(dict(attention_nodes(state.project.graph)))  # an edit may have renamed one
+            return
+        new_run = state.live and (self._shown is None or self._shown[2] != state.run_number)
+        self._shown = key
+        if new_run:
+            self.project = state.project
+            self.set_blocks(dict(attention_nodes(state.project.graph)))
+            self.start_run()
+        else:
+            self.set_project(state.project)
+
+    def take_events(self, events: list[dict]) -> None:
+        latest = next((e for e in reversed(events) if e["event"] == "attention"), None)
+        if latest is not None:
+            self.add(latest)
 
     def _build(self) -> None:
         self.live_button, self.trained_button, group = live_or_trained(self)
@@ -125,8 +157,6 @@ class AttentionView(QWidget):
     def set_project(self, project) -> None:
         """The open project (or the one a run just trained): its attention blocks and, with
         weights, the trained-model page."""
-        from runtime.attention import attention_nodes
-
         replaced = project is not self.project
         self.project = project
         self.set_blocks(dict(attention_nodes(project.graph)) if project is not None else {})
@@ -135,8 +165,6 @@ class AttentionView(QWidget):
         self.probe = None
         self.trained_result = None
         if trained:
-            from runtime.attention import AttentionProbe
-
             self.probe = AttentionProbe(project)
             self.stale = True
         if replaced:
@@ -275,6 +303,4 @@ def split_name(split: str | None) -> str:
 
 def has_attention(graph) -> bool:
     """True when the graph has a block whose attention can be shown."""
-    from runtime.attention import attention_nodes
-
     return bool(graph is not None and attention_nodes(graph))

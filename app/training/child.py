@@ -39,7 +39,7 @@ class EventBatcher:
 
 
 def child_main(project_bytes: bytes, overrides: dict, events, commands, watch: tuple,
-               gradients: bool = False, samples_per_s: float = 0.0) -> None:
+               gradients: bool = False, samples_per_s: float = 0.0, plugins: tuple = ()) -> None:
     import os
 
     nice = int(os.environ.get("NETCANVAS_TRAIN_NICE", "0"))
@@ -60,13 +60,11 @@ def child_main(project_bytes: bytes, overrides: dict, events, commands, watch: t
         control.watch_samples(True, samples_per_s)
 
     def listen():
-        from .worker import apply_command
-
         while True:
             cmd, arg = commands.get()
             if cmd == "quit":
                 return
-            apply_command(control, cmd, arg)
+            control.apply(cmd, arg)
 
     def orphaned():  # the editor was killed: stop (no one will read the results) and leave
         import multiprocessing
@@ -82,6 +80,10 @@ def child_main(project_bytes: bytes, overrides: dict, events, commands, watch: t
     threading.Thread(target=listen, daemon=True).start()
     threading.Thread(target=orphaned, daemon=True).start()
     try:
+        from runtime.tasks import load_task_package
+
+        for package in plugins:  # the task packages the editor loaded beyond the built-in ones
+            load_task_package(package)
         project, _ = loads_project(project_bytes)
         from runtime.trainer import Trainer
 

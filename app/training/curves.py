@@ -18,7 +18,7 @@ from .run_names import run_name, started_text
 from .plots import (COLORS, background, cache_static_parts, curve, feed, foreground, least_height, plot_widget,
                     value_range)
 from .series import Series
-from .taskinfo import CurveSpec, spec_of_run, spec_of_task
+from .taskinfo import CurveSpec, spec_of_event, spec_of_run, spec_of_task
 
 FIXED_FIELDS = ("kind", "epoch", "step")
 METRIC_COLORS = (COLORS[0], COLORS[1], COLORS[2], COLORS[4])  # several metrics in one plot
@@ -31,8 +31,9 @@ def run_tooltip(run: dict) -> str:
     lines = [f"run {run.get('id')} started {run.get('started', '?')} on {run.get('device', '?')}",
              f"task: {run.get('task', '?')}", f"dataset: {(s.get('dataset') or {}).get('name', '?')}",
              f"optimizer: {s.get('optimizer')}", f"schedule: {s.get('schedule')}"]
-    if run.get("task") == "gan":
-        lines.append(f"d_optimizer: {s.get('d_optimizer')}")
+    for key, value in s.items():  # the sections a task adds (a GAN's discriminator optimizer)
+        if key.endswith("optimizer") and key != "optimizer":
+            lines.append(f"{key}: {value}")
     lines += [f"{k}: {s.get(k)}" for k in keys]
     lines.append(f"status: {run.get('status')} ({run.get('reason', '')})")
     return "\n".join(lines)
@@ -40,6 +41,7 @@ def run_tooltip(run: dict) -> str:
 
 class CurvesView(QWidget):
     exported = Signal(str)  # a file written
+    title = "Curves"
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -54,8 +56,51 @@ class CurvesView(QWidget):
         self.compare_items: list = []
         self._drawn: dict[str, tuple[str, int]] = {}  # plot item -> (series, version) it shows
         self.dirty = False
+        self.drawn_frame = False  # the last batch of events was drawn (the controller counts frames)
+        self._shown = None  # what show_state drew: a new run, another project or a new record redraws
         self._build()
         self.set_spec(spec_of_task(None))
+
+    # ---- the view protocol (views.py) -------------------------------------------------------------------
+    def applies(self, state) -> bool:
+        return True
+
+    def show_state(self, state) -> None:
+        """Idle: the project's last run (or empty axes for its task); a new run of it: cleared until
+        its first records arrive."""
+        last = state.last_run
+        key = (id(state.project), state.run_number if state.live else None, id(last), len(state.runs),
+               state.task.name if state.task else None)
+        if key == self._shown:
+            return
+        self._shown = key
+        self.set_runs(list(state.runs))
+        if state.live:
+            self.clear()
+            self.refresh()
+        elif last is not None:
+            self.show_run(last)
+        else:
+            self.set_spec(spec_of_task(state.task))
+            self.clear()
+            self.refresh()
+
+    def take_events(self, events: list[dict]) -> None:
+        ended = False
+        for e in events:
+            kind = e["event"]
+            if kind == "step":
+                self.add_step(e)
+            elif kind == "epoch":
+                self.add_epoch(e)
+            elif kind == "run_started":
+                self.set_spec(spec_of_event(e))
+                self.start_run(e)
+            elif kind in ("finished", "stopped", "failed"):
+                ended = True
+        self.drawn_frame = bool(self.dirty and (self.isVisible() or ended))
+        if self.drawn_frame:
+            self.refresh()
 
     # ---- layout ---------------------------------------------------------------------------------
     def _build(self) -> None:

@@ -188,10 +188,10 @@ class ExploreView(QWidget):
         if self._failed(info):
             return
         self.info = info
-        gan = info["task"] == "gan"
-        self.pages.setCurrentIndex(1 if gan else 2)
+        walks = "walk" in info["explore"]  # samples from noise and walks between noise vectors (a generator)
+        self.pages.setCurrentIndex(1 if walks else 2)
         self.message.setText(self._ready_text())
-        if gan:
+        if walks:
             self.label.clear()
             self.label.addItem("classes in turn", None)
             for k in range(info["classes"]):
@@ -205,19 +205,15 @@ class ExploreView(QWidget):
             for spin in (self.image_a, self.image_b):
                 spin.setMaximum(last)
             self.image_b.setValue(min(1, last))
-            self.map_box.setCurrentIndex(1 if info["latent"] == 2 else 0)
+            mapped = "latent_map" in info["explore"] and info["latent"] == 2
+            self.map_box.setCurrentIndex(1 if mapped else 0)
             self.prior_samples()
             self.interpolate()
-            if info["latent"] == 2:
+            if mapped:
                 self.latent_map()
 
     def _ready_text(self) -> str:
-        info = self.info
-        if info["task"] == "gan":
-            what = f"a conditional GAN with {info['classes']} classes" if info["classes"] else "a GAN"
-            return f"The trained generator of {what}: draw new samples, or walk between two noise vectors."
-        return (f"The trained VAE (latent size {info['latent']}): decode samples from the prior, or interpolate "
-                f"between two of the {info['test']:,} test images.")
+        return self.info["ready"]
 
     def _failed(self, result) -> bool:
         if isinstance(result, JobError):

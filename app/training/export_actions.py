@@ -9,30 +9,34 @@ import csv
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QApplication, QFileDialog, QMenu
+
+from runtime.tasks.choice import model_parts
+
+from .taskinfo import project_task
 
 MODEL_FORMATS = (("torchscript", "TorchScript…", "TorchScript (*.torchscript *.pt)", ".torchscript"),
                  ("onnx", "ONNX…", "ONNX (*.onnx)", ".onnx"),
                  ("python", "PyTorch source…", "Python source (*.py)", ".py"),
                  ("pt", "PyTorch state dict…", "PyTorch state dict (*.pt)", ".pt"),
                  ("h5", "HDF5 weights…", "HDF5 weights (*.h5)", ".h5"))
-PARTS = (("generator", "Generator alone"), ("discriminator", "Discriminator alone"), ("encoder", "Encoder alone"),
-         ("decoder", "Decoder alone"))
 
 
-def part_names(graph) -> list[str]:
-    """The parts of ``graph`` that export alone (the names runtime.export.export_parts gives, without torch)."""
-    from projects.parts import model_parts
-
-    members = set(model_parts(graph).members.values())
-    return [name for name, _ in PARTS if name in members]
+def export_parts_of(project) -> list[tuple[str, str]]:
+    """(name, title) of the parts of ``project`` that export alone: those its task declares, when the
+    graph makes them (runtime.export.export_parts gives the same names, with torch)."""
+    decl = project_task(project)
+    if decl is None or not decl.parts or not model_parts(project.graph, decl).ok:
+        return []
+    return [(rule.name, f"{rule.title.capitalize()} alone") for rule in decl.parts]
 
 
 class ExportActions:
-    def __init__(self, window, session):
+    def __init__(self, window, session):  # session: the run controller (runs.py)
         self.window, self.session = window, session
         self._pending_matrix: str | None = None
         self.part_menus: dict = {}
+        self.parts_menu = None  # File > Export > (a part alone): filled from the task's parts
         session.dashboard.evaluation.finished.connect(self._evaluated)
         session.dashboard.curves.png_button.clicked.connect(lambda: self.export_curves_png())
         session.dashboard.curves.csv_button.clicked.connect(lambda: self.export_curves_csv())
@@ -107,9 +111,17 @@ class ExportActions:
 
     def show_parts(self) -> None:
         """Offer the parts the open project has (the Export menu calls this before it opens)."""
-        names = part_names(self.window.doc.graph)
-        for name, menu in self.part_menus.items():
-            menu.menuAction().setVisible(name in names)
+        for menu in self.part_menus.values():
+            self.parts_menu.removeAction(menu.menuAction())
+            menu.deleteLater()
+        self.part_menus = {}
+        for part, part_title in export_parts_of(self.window.doc.project):
+            sub = QMenu(part_title, self.parts_menu)
+            self.parts_menu.insertMenu(self.parts_anchor, sub)
+            for fmt, title, _f, _s in MODEL_FORMATS:
+                act = sub.addAction(title)
+                act.triggered.connect(lambda _c=False, fmt=fmt, part=part: self.export_model(fmt, part=part))
+            self.part_menus[part] = sub
 
     def export_summary_csv(self, path: str | None = None) -> Path | None:
         path = path or self.ask_path("Export model summary", self._stem() + "-summary.csv", "CSV (*.csv)")
@@ -151,16 +163,11 @@ def install_export_menu(window, session) -> ExportActions:
     for fmt, title, _f, _s in MODEL_FORMATS:
         act = menu.addAction(title)
         act.triggered.connect(lambda _c=False, fmt=fmt: exports.export_model(fmt))
-    for part, part_title in PARTS:
-        sub = menu.addMenu(part_title)
-        for fmt, title, _f, _s in MODEL_FORMATS:
-            act = sub.addAction(title)
-            act.triggered.connect(lambda _c=False, fmt=fmt, part=part: exports.export_model(fmt, part=part))
-        exports.part_menus[part] = sub
+    exports.parts_menu = menu
+    exports.parts_anchor = menu.addSeparator()  # the parts' submenus go above it
     menu.aboutToShow.connect(exports.show_parts)
     exports.show_parts()
     window.doc.project_replaced.connect(exports.show_parts)
-    menu.addSeparator()
     for title, slot in (("Learning curves (PNG)…", exports.export_curves_png),
                         ("Learning curves (CSV)…", exports.export_curves_csv),
                         ("Confusion matrix (PNG)…", exports.export_confusion_png),

@@ -64,6 +64,7 @@ PICK_HINT = "Pick a block (or click its node) to see its activations for one val
 
 class FeatureMapView(QWidget):
     block_chosen = Signal(str)  # node id to watch
+    title = "Feature maps"
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -100,6 +101,29 @@ class FeatureMapView(QWidget):
         self.last_maps: dict | None = None
         self.frames = 0
         self.running = False
+        self._shown = None  # (project, weights, run) last shown
+
+    # ---- the view protocol (views.py) -------------------------------------------------------------------
+    def applies(self, state) -> bool:
+        return True
+
+    def show_state(self, state) -> None:
+        """The project's blocks; a new project, new weights or a new run: no old activations; the
+        learned filters of the project's weights."""
+        self.set_graph(state.project.graph)
+        key = (id(state.project), id(state.weights), state.run_number if state.live else None)
+        if key != self._shown:
+            self._shown = key
+            self.maps_image.clear()
+            self.last_maps = None
+            self.project = state.project
+            self.show_weights(state.project if state.trained else None)
+        self.set_running(state.live)
+
+    def take_events(self, events: list[dict]) -> None:
+        maps = next((e for e in reversed(events) if e["event"] == "feature_maps"), None)
+        if maps is not None:
+            self.show_maps(maps["maps"], maps.get("step"), maps.get("weights"))
 
     # ---- blocks ---------------------------------------------------------------------------------
     def set_graph(self, graph) -> None:
@@ -147,14 +171,6 @@ class FeatureMapView(QWidget):
         self.running = on
         if self.last_maps is None:
             self.caption.setText(self._waiting_text())
-
-    def reset(self, graph, project) -> None:
-        """The open project changed: its blocks, no activations of another one (its trained weights
-        follow from show_weights, which the session calls once for every view)."""
-        self.set_graph(graph)
-        self.maps_image.clear()
-        self.last_maps = None
-        self.caption.setText(self._waiting_text())
 
     # ---- live activations ----------------------------------------------------------------------------
     def show_maps(self, maps: dict, step: int | None = None, weights: dict | None = None) -> bool:

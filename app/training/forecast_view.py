@@ -1,8 +1,7 @@
-"""The Evaluation tab's page for a forecasting model: a stretch of the test series with the true
-values, the model's multi-step forecasts tiled along it (one every horizon steps) and the
-forecast from a chosen start point in bold, with the naive and seasonal-naive forecasts from
-that point on request; above it the test MAE of the model and of both baselines
-(runtime.forecast computes them, for the CLI too)."""
+"""The plot of a forecasting model's report (its ``forecast`` plot section): a stretch of the test
+series with the true values, the model's multi-step forecasts tiled along it (one every horizon
+steps) and the forecast from a chosen start point in bold, with the naive and seasonal-naive
+forecasts from that point on request (the report's text above it gives their test MAE)."""
 from __future__ import annotations
 
 import numpy as np
@@ -80,15 +79,11 @@ class ForecastView(QWidget):
         self.start.setRange(0, 0)
         self.origin.hide()
 
-    def show_report(self, report: dict) -> None:
-        """Draw ``report["forecast"]`` (runtime.forecast.forecast_stretch) and the MAE figures."""
-        from runtime.forecast import baselines_text
-
-        data = report["forecast"]
+    def show_data(self, data: dict) -> None:
+        """Draw a forecast stretch (runtime/tasks/forecasting/baselines.py ``forecast_stretch``)."""
         self.data = data
-        self.summary.setText("<br>".join(baselines_text(report)) +
-                             (" <small>(MAE in the units the model was trained on)</small>" if report.get("baselines")
-                              else ""))
+        self.summary.setText(f"The test series of {data.get('dataset', 'the dataset')} in its own units; the "
+                             "forecast errors above are in the units the model was trained on")
         n = len(data["model"])
         self.start.blockSignals(True)
         self.start.setRange(0, max(0, n - 1))

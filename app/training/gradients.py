@@ -13,7 +13,12 @@ from .plots import COLORS, cache_static_parts, curve, plot_widget
 from .series import Series
 
 
+IDLE_CAPTION = "Train to see how large each block's gradients are after each update."
+
+
 class GradientView(QWidget):
+    title = "Gradients"
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.caption = QLabel("Train to see how large each block's gradients are: the L2 norm of its parameter "
@@ -40,6 +45,26 @@ class GradientView(QWidget):
         self.latest: dict[str, float] = {}
         self.step: int | None = None
         self.dirty = False
+        self._shown = None  # (project, run) last shown
+
+    # ---- the view protocol (views.py) -------------------------------------------------------------------
+    def applies(self, state) -> bool:
+        return True
+
+    def show_state(self, state) -> None:
+        """Another project or a new run: the old norms go (they are a run's, never kept)."""
+        key = (id(state.project), state.run_number if state.live else None)
+        if key != self._shown:
+            self._shown = key
+            self.start_run(state.project.graph, "Waiting for the first gradients of this run…" if state.live
+                           else IDLE_CAPTION)
+
+    def take_events(self, events: list[dict]) -> None:
+        for e in events:
+            if e["event"] == "gradients":
+                self.add(e)
+        if self.dirty and self.isVisible():
+            self.refresh()
 
     def start_run(self, graph, caption: str = "Waiting for the first gradients of this run…") -> None:
         """Forget the last run; block names come from the graph the run trains."""

@@ -1,9 +1,9 @@
-"""The Perceptron tab (task "perceptron", the course's Practical Exercises 01, Exercise 01): the
+"""The Perceptron tab (tasks that want the "rule" view; the course's Practical Exercises 01, Exercise 01): the
 perceptron rule stepped by hand, one sample, one epoch or up to convergence, with every
 presentation in a table (sample, s = w.e + b, y, d - y, the new w1, w2, b) and the 2-D points
 with the separating line w1 e1 + w2 e2 + b = 0 moving as the weights change.
 
-The steps run runtime.tasks.perceptron.PerceptronRule here, on the project's table and settings
+The steps run runtime.tasks.perceptron.rule.PerceptronRule here, on the project's table and settings
 (instant: a few samples); Train runs the same rule in the trainer, and its trace arrives as
 ``samples`` events and replaces the hand-stepped one. Stepping here does not change the
 project's weights."""
@@ -17,12 +17,16 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTableWidgetItem, QVBoxLayout, QWidget
 
+from runtime.data import DatasetError, load_dataset
+from runtime.plan import PlanError, plan_run
+from runtime.tasks import TaskError
+from runtime.tasks.perceptron.rule import VIEW, PerceptronRule, line_text, rule_settings, signed_targets
+
 from ..theme import icon, is_dark
 from .plots import COLORS, background, foreground
 from .points_view import Square
 from .report_widgets import read_only_table
 
-TASK = "perceptron"
 COLUMNS = ["Epoch", "Sample", "e1", "e2", "d", "s = w·e + b", "y", "d − y", "w1", "w2", "b"]
 STEP_LIMIT = 1000  # tables stepped by hand here; larger ones train with Train
 BUTTONS = (("sample", "mdi6.step-forward", "One sample", "Present the next sample and apply the rule once"),
@@ -37,6 +41,8 @@ def _num(v) -> str:
 
 
 class PerceptronView(QWidget):
+    title = "Perceptron"
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.project = None
@@ -49,7 +55,31 @@ class PerceptronView(QWidget):
         self.trace: list[dict] = []
         self.w: list[float] = []
         self.b = 0.0
+        self._run = None  # the run whose trace is shown
         self._build()
+
+    # ---- the view protocol (views.py) -------------------------------------------------------------------
+    def applies(self, state) -> bool:
+        return state.wants(VIEW)
+
+    def show_state(self, state) -> None:
+        """A run of the project: its trace (a new run starts empty); idle: the rule stepped by hand on
+        the project's table and settings."""
+        if state.live:
+            if self._run != state.run_number:
+                self._run = state.run_number
+                self.project = state.project
+                self.start_run()
+            self.set_run_state(state.run)
+            return
+        self._run = None
+        self.set_run_state(state.run)
+        self.set_project(state.project if self.applies(state) else None)
+
+    def take_events(self, events: list[dict]) -> None:
+        latest = next((e for e in reversed(events) if e["event"] == "samples" and e.get("view") == VIEW), None)
+        if latest is not None:
+            self.add(latest)
 
     def _build(self) -> None:
         bar = QHBoxLayout()
@@ -100,39 +130,41 @@ class PerceptronView(QWidget):
         previous, self.project = self.project, project
         if self.state != "idle":
             return  # the run's trace stays until it ends
-        from .taskinfo import project_task
-
-        if project is None or project_task(project) != TASK:
+        plan = self._plan()
+        if plan is None or VIEW not in plan.declaration.views:
             self._key = None
             self.rule = None
             self._show([], [], 0.0, None, None)
-            self.caption.setText("This tab steps the perceptron rule: set the task to perceptron (see the "
-                                 "perceptron-and example)")
+            if plan is not None or project is None:
+                self.caption.setText("This tab steps the perceptron rule: set the task to perceptron (see the "
+                                     "perceptron-and example)")
             self._sync_buttons()
             return
-        from projects.training import complete_training
-
-        s = complete_training(project.training)
-        key = repr((s["dataset"], s["perceptron"], s["seed"], s["epochs"]))
+        key = repr((plan.dataset, rule_settings(plan), plan.seed, plan.epochs))
         if key != self._key or project is not previous:
             self._key = key
             self.start_over()
 
+    def _plan(self):
+        """The project's run plan (None, with the reason shown, when its settings do not make one)."""
+        if self.project is None:
+            return None
+        try:
+            return plan_run(self.project)
+        except PlanError as e:
+            self.caption.setText(str(e)[:1].upper() + str(e)[1:])
+            return None
+
     def start_over(self) -> None:
         """Back to the starting weights, with an empty trace."""
         self.rule, self.source = None, "local"
-        if self.project is None:
+        plan = self._plan()
+        if plan is None or VIEW not in plan.declaration.views:
             return
-        from projects.training import complete_training
-        from runtime.data import DatasetError, load_dataset
-        from runtime.tasks import TaskError
-        from runtime.tasks.perceptron import PerceptronRule, signed_targets
-
-        s = complete_training(self.project.training)
-        p = s["perceptron"]
-        self.max_epochs = s["epochs"]
+        p = rule_settings(plan)
+        self.max_epochs = plan.epochs
         try:
-            ds = load_dataset(s["dataset"], (2,))
+            ds = load_dataset(dict(plan.dataset), (2,))
             x = ds.train.x.reshape(len(ds.train.x), -1)
             if len(x) > STEP_LIMIT:
                 raise TaskError(f"'{ds.name}' has {len(x):,} training samples: this tab steps tables of up to "
@@ -144,7 +176,7 @@ class PerceptronView(QWidget):
             self._sync_buttons()
             return
         self.data_name = f"'{ds.name}'"
-        self.rule = PerceptronRule(x.tolist(), d, [p["w1"], p["w2"]], p["b"], p["eta"], p["order"], s["seed"])
+        self.rule = PerceptronRule(x.tolist(), d, [p["w1"], p["w2"]], p["b"], p["eta"], p["order"], plan.seed)
         self._set_points(x.float().numpy(), np.asarray(self.rule.d))
         w, b = self.rule.weights
         self._show([], w, b, None, None)
@@ -197,7 +229,7 @@ class PerceptronView(QWidget):
 
     def add(self, e: dict) -> None:
         """A perceptron ``samples`` event: the run's trace so far, its points and weights."""
-        if e.get("view") != TASK:
+        if e.get("view") != VIEW:
             return
         self.source = "run"
         self._set_points(np.asarray(e["points"], np.float32), np.asarray(e["labels"]))
@@ -265,6 +297,4 @@ class PerceptronView(QWidget):
 
     @staticmethod
     def _line_text(w, b: float) -> str:
-        from runtime.tasks.perceptron import line_text
-
         return line_text(w[0], w[1], b)

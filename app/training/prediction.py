@@ -1,7 +1,9 @@
 """The prediction panel (the course's practical work): load a local image (dialog or drop), see it
 as the network sees it (inverted and centred like light-on-dark training images, per the polarity
 switch), the predicted class with its probability, a note when it looks unlike the training images,
-a bar chart of all classes, and optionally the true class to compare. Uses runtime.evaluate.predict_images."""
+a bar chart of all classes, and optionally the true class to compare, for a task whose prediction
+gives classes (runtime.use.predict_project); for other tasks, the sentence their declaration says
+instead."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,25 +14,15 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget)
 
+from runtime.data import DatasetError
+from runtime.use import EvaluationError, predict_project
+
 from ..theme import icon
-from .evaluation import to_qimage
+from .pictures import to_qimage
 from .plots import COLORS, plot_widget
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp)"
 POLARITIES = (("auto", "auto"), ("invert", "invert"), ("as is", "keep"))  # shown text, predict_images' value
-
-
-def seen_image(project, path, polarity: str = "auto") -> np.ndarray | None:
-    """The image as the model's input sees it (polarity and centring, fitted, gray if the input is),
-    in [0, 1] for display; None without a single input."""
-    from runtime.data import prepare_photo
-    from runtime.evaluate import last_run
-
-    inputs = [n for n in project.graph.nodes.values() if n.block and n.block.role == "input"]
-    if len(inputs) != 1:
-        return None
-    shape = tuple(project.graph.states[inputs[0].id].outputs[0])
-    return prepare_photo(path, shape, last_run(project), polarity).image.clamp(0, 1).numpy()
 
 
 def classes_of(project) -> list[str]:
@@ -41,6 +33,7 @@ def classes_of(project) -> list[str]:
 
 class PredictionView(QWidget):
     predicted = Signal(object)  # the result dict or an error message
+    title = "Prediction"
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -90,8 +83,7 @@ class PredictionView(QWidget):
         body = QHBoxLayout()
         body.addLayout(left, 2)
         body.addWidget(self.bars_plot, 3)
-        self.generative_note = QLabel("A GAN or a VAE makes images instead of classifying them: explore this model "
-                                      "in the Samples tab.")
+        self.generative_note = QLabel("")  # what the task says instead, when its prediction is not classes
         self.generative_note.setWordWrap(True)
         self.generative_note.hide()
         self.body = QWidget()
@@ -104,9 +96,41 @@ class PredictionView(QWidget):
         lay.addWidget(self.generative_note)
         lay.addWidget(self.body, 1)
         self.generative = False
+        self._shown = None  # (project, weights) last shown
         self.open_button.clicked.connect(self.open_dialog)
         self.truth.currentIndexChanged.connect(lambda _i: self._show_answer())
         self.polarity.currentIndexChanged.connect(lambda _i: self._repredict())
+
+    # ---- the view protocol (views.py) -------------------------------------------------------------------
+    def applies(self, state) -> bool:
+        return True
+
+    def show_state(self, state) -> None:
+        """The open project's classes; another project or new weights: no earlier image or answer. A
+        task whose prediction is not classes gets its own sentence instead of the panel."""
+        task = state.task
+        classes = task is not None and task.prediction.gives == "classes"
+        note = task.prediction.note if task is not None else (state.choice.problem.message if state.choice.problem
+                                                               else "")
+        self.set_generative(not classes, note)
+        key = (id(state.project), id(state.weights))
+        if key != self._shown:
+            self._shown = key
+            self.clear()
+        self.set_project(state.project)
+
+    def take_events(self, events: list[dict]) -> None:
+        """A run's events change nothing here: its weights predict when it has ended."""
+
+    def clear(self) -> None:
+        """No image, answer or bars (another project's, or older weights')."""
+        self.path, self.result, self.seen = None, None, None
+        self.picture.clear()
+        self.picture.setText("Drop an image here\nor press Open image…")
+        self.answer.setText(" ")
+        self.note.hide()
+        self.bars.setOpts(x0=[], y=[], width=[])
+        self.bars_plot.getPlotItem().getAxis("left").setTicks(None)
 
     def set_project(self, project) -> None:
         self.project = project
@@ -120,9 +144,10 @@ class PredictionView(QWidget):
         self.truth.setCurrentIndex(max(i, 0))
         self.truth.blockSignals(False)
 
-    def set_generative(self, on: bool) -> None:
-        """A generative project has nothing to classify: one sentence points to the Samples tab."""
+    def set_generative(self, on: bool, note: str = "") -> None:
+        """A model whose prediction is not classes: one sentence (its task's) instead of the panel."""
         self.generative = on
+        self.generative_note.setText(note)
         self.generative_note.setVisible(on)
         self.body.setVisible(not on)
 
@@ -153,15 +178,12 @@ class PredictionView(QWidget):
         self.path = Path(path)
         if self.project is None or not self.project.weights:
             return self._fail("This project has no trained weights yet: press Train first")
-        from runtime.data import DatasetError
-        from runtime.evaluate import EvaluationError, predict_images
-
         polarity = self.polarity.currentData()
         try:
-            self.result = predict_images(self.project, [path], polarity=polarity)[0]
-            seen = seen_image(self.project, path, polarity)
+            self.result = predict_project(self.project, [str(path)], polarity=polarity)["results"][0]
         except (EvaluationError, DatasetError, OSError) as e:
             return self._fail(str(e))
+        seen = (self.result.get("transient") or {}).get("seen")
         self.seen = seen
         if seen is not None:
             pix = QPixmap.fromImage(to_qimage(seen))

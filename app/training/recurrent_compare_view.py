@@ -5,6 +5,8 @@ epoch and the gradient norm reaching the recurrent block per logged step (log sc
 one-line verdict. The window never waits for the training."""
 from __future__ import annotations
 
+from runtime.settings import setting
+
 import threading
 
 import numpy as np
@@ -75,7 +77,6 @@ class RecurrentCompareView(QDialog):
     # ---- running -------------------------------------------------------------------------------------
     def set_project(self, project) -> None:
         """The project to compare (a frozen copy); its epochs are the default budget."""
-        from projects.training import complete_training
         from runtime.compare_recurrent import recurrent_node, standard_project
 
         if recurrent_node(project.graph) is None:
@@ -84,7 +85,7 @@ class RecurrentCompareView(QDialog):
         else:
             what = f"'{project.title or 'this project'}' with its recurrent block swapped"
         self.project = project
-        self.epochs.setValue(complete_training(project.training)["epochs"])
+        self.epochs.setValue(setting(project, None, "epochs"))
         self.caption.setText(f"Trains a plain RNN, an LSTM and a GRU on {what}: same hidden size, seed and data.")
 
     def start(self) -> bool:

@@ -9,20 +9,17 @@ import math
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QStackedWidget, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget)
 
 from ..theme import icon
 from .explore_view import ExploreView
 from .pictures import PictureView, centers, class_cells, tile
 from .points_view import PointsPlot, Square
 from .report_widgets import live_or_trained
-from .taskinfo import is_generative, project_task
 
-STEP_BUTTONS = (("discriminator", "D step", "Update only the discriminator once (the generator stays as it is)"),
-                ("generator", "G step", "Update only the generator once, through the discriminator as it is now"),
-                (None, "Step", "One normal training step (a GAN: one discriminator update, and one generator "
-                 "update every 'D steps per G step')"))
+VIEW = "samples"  # what a task's declaration lists when it wants this tab
+DRAWN = ("grid", "points", "reconstructions")  # the ``view`` of the samples events this tab draws
+WHOLE_STEP = "One normal training step (every part as training updates it)"
 POINTS_NOTE = ("<b>How to read it</b><br>Green dots: real samples. Purple dots: what the generator makes of 1,000 "
                "fixed noise vectors. Background: the discriminator's verdict on every point of the plane, green "
                "where it says <i>real</i>, purple where it says <i>generated</i>.<br><br><b>Step by step</b><br>"
@@ -32,18 +29,48 @@ POINTS_NOTE = ("<b>How to read it</b><br>Green dots: real samples. Purple dots: 
 
 
 class SamplesView(QWidget):
-    step_requested = Signal(object)  # None (a whole step), "discriminator" or "generator"
+    step_requested = Signal(object)  # None (a whole step) or the name of the one part to update
+    title = "Samples"
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.task: str | None = None
+        self.task = None  # the TaskDeclaration shown
         self.project = None
         self.classes: list[str] = []
         self.latest: dict | None = None  # the newest samples event
         self.drawn: dict | None = None  # the one on screen
         self.frames = 0
         self.state = "idle"
+        self._run = None  # the run whose frames are shown
         self._build()
+
+    # ---- the view protocol (views.py) -------------------------------------------------------------------
+    def applies(self, state) -> bool:
+        return state.wants(VIEW)
+
+    def show_state(self, state) -> None:
+        """A run of the project: its frames (a new run starts empty) and step buttons while paused;
+        idle: the explorer of the trained model."""
+        if state.live and self._run != state.run_number:
+            self._run = state.run_number
+            self.set_task(state.task)
+            self.start_run()
+        self.set_run_state(state.run)
+        if not state.live:
+            self._run = None
+            self.set_project(state.project if self.applies(state) else None, state.task)
+
+    def take_events(self, events: list[dict]) -> None:
+        latest = None
+        for e in events:
+            if e["event"] == "run_started":
+                self.started(e)
+            elif e["event"] == "samples" and e.get("view") in DRAWN:
+                latest = e
+            elif e["event"] == "paused":
+                self.set_paused_at(e["step"])
+        if latest is not None:
+            self.add(latest)
 
     def _build(self) -> None:
         self.live_button, self.explore_button, group = live_or_trained(self)
@@ -55,13 +82,8 @@ class SamplesView(QWidget):
         bar.addWidget(self.explore_button)
         bar.addWidget(self.caption, 1)
         bar.addStretch(0)  # keeps the page buttons left when the caption is hidden
-        for part, text, tip in STEP_BUTTONS:
-            b = QPushButton(icon("mdi6.step-forward"), text)
-            b.setToolTip(tip + " (while paused)")
-            b.setEnabled(False)
-            b.clicked.connect(lambda _c=False, part=part: self.step_requested.emit(part))
-            bar.addWidget(b)
-            self.step_buttons[part] = b
+        self.bar = bar
+        self._add_step_button(None, "Step", WHOLE_STEP)
         self.grid = PictureView()
         self.points = PointsPlot()  # no title: a long one would widen the square plot past its room
         self.points_note = QLabel(POINTS_NOTE)
@@ -83,10 +105,17 @@ class SamplesView(QWidget):
         group.idClicked.connect(self.show_page)
 
     # ---- project and run -----------------------------------------------------------------------------
-    def set_project(self, project) -> None:
+    def _add_step_button(self, part: str | None, text: str, tip: str) -> None:
+        b = QPushButton(icon("mdi6.step-forward"), text)
+        b.setToolTip(tip + " (while paused)")
+        b.setEnabled(self.state == "paused")
+        b.clicked.connect(lambda _c=False, part=part: self.step_requested.emit(part))
+        self.bar.insertWidget(self.bar.count() - len(self.step_buttons), b)
+        self.step_buttons[part] = b
+
+    def set_project(self, project, task=None) -> None:
         """The open project (or the one a run just trained): another project's frames are dropped,
         and the explorer follows the weights."""
-        task = project_task(project) if project is not None else None
         if self.state != "idle":
             return  # the run's task and frames stay until it ends
         self.set_task(task)
@@ -95,7 +124,7 @@ class SamplesView(QWidget):
         if replaced:
             self._clear_live()
             self.caption.setText("Train to watch what the model makes as it learns")
-        trained = bool(project is not None and project.weights and is_generative(task))
+        trained = bool(project is not None and project.weights and task is not None and task.generative)
         self.explore.set_project(project if trained else None)
         if replaced:
             self.show_page(1 if trained else 0)
@@ -106,18 +135,30 @@ class SamplesView(QWidget):
         self.points.reset()
         self.grid.clear_picture()
 
-    def set_task(self, task: str | None, names=()) -> None:
-        self.task = task
+    def set_task(self, task, names=()) -> None:
+        """The task shown (a TaskDeclaration): one step button per part it trains with its own
+        optimizer (a GAN's D step and G step), besides the whole step."""
+        if task is not self.task:
+            self.task = task
+            for part, b in list(self.step_buttons.items()):
+                if part is not None:
+                    self.bar.removeWidget(b)
+                    b.deleteLater()
+                    del self.step_buttons[part]
+            if task is not None and len(task.optimizers) > 1:
+                for rule in task.parts:
+                    self._add_step_button(rule.name, f"{rule.short} step", f"Update only the {rule.title} once "
+                                          "(the other parts stay as they are)")
         if names:
             self.classes = list(names)
         self._sync_bar()
 
     def _sync_bar(self) -> None:
-        """The caption and step buttons belong to the live page; D and G steps to a GAN."""
+        """The caption and step buttons belong to the live page."""
         live = self.pages.currentIndex() == 0
         self.caption.setVisible(live)
-        for part, b in self.step_buttons.items():
-            b.setVisible(live and (part is None or self.task == "gan"))
+        for b in self.step_buttons.values():
+            b.setVisible(live)
 
     def start_run(self) -> None:
         """Train was pressed: forget the previous run's frames."""
@@ -126,8 +167,8 @@ class SamplesView(QWidget):
         self.show_page(0)
 
     def started(self, e: dict) -> None:
-        """The run_started event."""
-        self.set_task(e.get("task"), e.get("classes") or ())
+        """The run_started event: the class names of its grid."""
+        self.set_task(self.task, e.get("classes") or ())
 
     def set_run_state(self, state: str) -> None:
         """idle | running | paused | stopping: step buttons work while paused; the explorer after a run."""

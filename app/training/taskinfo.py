@@ -1,32 +1,18 @@
-"""Which task a project or a recorded run trains, and what it reports, without torch: the
-metric names, labels and plot titles of projects.tasks, read by the curves, the status line and
-the Samples tab. No Qt here."""
+"""Which task a project or a recorded run trains, and what it reports, without torch: the metric
+names, labels and plot titles a task declares (runtime/tasks/), read by the curves, the status
+line and the views. No Qt here."""
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from projects.tasks import TASK_SPECS, Metric, TaskSpec, task_for_head
-
-DEFAULT_TASK = "classification"  # runs recorded without a task name were classifiers
-
-
-def project_task(project) -> str | None:
-    """The task ``project`` trains with: its setting, or the one its head names when it is auto
-    (None when no head says)."""
-    task = (project.training or {}).get("task") or "auto"
-    if task != "auto":
-        return task if task in TASK_SPECS else None
-    for node in project.graph.nodes.values():
-        block = node.block
-        if block is not None and block.role == "head":
-            found = task_for_head(getattr(block, "task", ""))
-            if found:
-                return found
-    return None
+from runtime.plan import task_choice
+from runtime.tasks import Metric, TaskDeclaration, declarations, task_declaration
 
 
-def is_generative(task: str | None) -> bool:
-    return bool(task in TASK_SPECS and TASK_SPECS[task].generative)
+def project_task(project) -> TaskDeclaration | None:
+    """The task ``project`` trains with (runtime.plan.task_choice: the one choice the command line
+    and the trainer make too), None when none fits."""
+    return task_choice(project).declaration if project is not None else None
 
 
 @dataclass(frozen=True)
@@ -46,9 +32,12 @@ class CurveSpec:
         return tuple(m for m in self.metrics if m.step)
 
 
-def spec_of_task(task: str | None) -> CurveSpec:
-    spec: TaskSpec = TASK_SPECS.get(task or "") or TASK_SPECS[DEFAULT_TASK]
-    return CurveSpec(spec.name, spec.metrics, tuple(spec.plots))
+def spec_of_task(decl: TaskDeclaration | str | None) -> CurveSpec:
+    """The curves of a task (a declaration or a name; the first registered task for none, as a run
+    recorded without a task name was a classifier's)."""
+    if not isinstance(decl, TaskDeclaration):
+        decl = task_declaration(decl) or next(iter(declarations().values()))
+    return CurveSpec(decl.name, decl.metrics, tuple(decl.plots))
 
 
 def spec_of_event(e: dict) -> CurveSpec:
@@ -58,9 +47,9 @@ def spec_of_event(e: dict) -> CurveSpec:
     names = {f.name for f in fields(Metric)}
     metrics = tuple(Metric(**{k: v for k, v in m.items() if k in names}) for m in e["metrics"])
     titles = tuple(e.get("plots") or spec_of_task(e.get("task")).titles)
-    return CurveSpec(e.get("task") or DEFAULT_TASK, metrics, (titles + ("", ""))[:2])
+    return CurveSpec(e.get("task") or spec_of_task(None).task, metrics, (titles + ("", ""))[:2])
 
 
 def spec_of_run(run: dict) -> CurveSpec:
-    """The curves of a recorded run (its task's declaration; loss/accuracy when it names none)."""
+    """The curves of a recorded run (its task's declaration; the first task's when it names none)."""
     return spec_of_task(run.get("task"))

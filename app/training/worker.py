@@ -62,6 +62,7 @@ class TrainingWorker:
             import multiprocessing as mp
 
             from projects.dlproj import dumps_project
+            from runtime.tasks import plugin_packages
 
             from .child import child_main
 
@@ -70,7 +71,7 @@ class TrainingWorker:
             self._process = ctx.Process(target=child_main, name="netcanvas-training", daemon=True,
                                         args=(dumps_project(self.project), self.overrides, self.events,
                                               self._commands, self._watch, self._gradients,
-                                              self._samples_per_s))
+                                              self._samples_per_s, plugin_packages()))
             self._process.start()
 
     def _run_here(self) -> None:
@@ -88,7 +89,7 @@ class TrainingWorker:
     # ---- control (any thread) -----------------------------------------------------------------
     def _send(self, cmd: str, arg=None) -> None:
         if self.mode == "thread":
-            apply_command(self.control, cmd, arg)
+            self.control.apply(cmd, arg)
         elif self._process is not None and self._process.is_alive():
             self._commands.put((cmd, arg))
 
@@ -155,16 +156,6 @@ class TrainingWorker:
             return True
         target.join(None if deadline is None else max(0.0, deadline - time.perf_counter()))
         return not target.is_alive()
-
-
-def apply_command(control, cmd: str, arg=None) -> None:
-    """Apply one GUI command to a run's RunControl (here, or in the process worker's child)."""
-    if cmd == "watch":
-        control.watch(arg)
-    elif cmd == "step_once":
-        control.step_once(arg)
-    elif cmd in ("pause", "resume", "stop"):
-        getattr(control, cmd)()
 
 
 def _join_or_kill(process, timeout: float = 30.0) -> None:

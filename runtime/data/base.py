@@ -7,19 +7,30 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
+# What a dataset's targets are: class ids, numbers to predict, or the next values of a series.
+TARGETS = ("classes", "values", "forecast")
+
+
 class DatasetError(Exception):
     """A dataset problem the user can fix; the message is one sentence: what and how."""
 
 
 @dataclass
 class Split:
-    """One split as CPU tensors; the trainer moves them to the device once."""
+    """One split as CPU tensors; the trainer moves them to the device once. Its named fields are
+    what batches hold: ``x`` (the samples), ``y`` (the targets) and any ``extra`` ones a source gives
+    (each input block reads the field its ``field`` parameter names)."""
 
     x: "torch.Tensor"  # (N, *input_shape) float32, or int64 token ids
     y: "torch.Tensor"  # (N,) int64 class ids, or (N, K) float targets
+    extra: dict = field(default_factory=dict)  # more named fields, N samples each
 
     def __len__(self) -> int:
         return int(self.x.shape[0])
+
+    def fields(self) -> dict:
+        """Every field by name: x, y and the extra ones."""
+        return {"x": self.x, "y": self.y, **self.extra}
 
 
 @dataclass
@@ -33,7 +44,7 @@ class Dataset:
 
     name: str
     title: str
-    task: str
+    targets: str  # "classes", "values" or "forecast" (TARGETS)
     input_shape: tuple[int, ...]
     classes: list[str] | None
     train: Split
@@ -78,7 +89,7 @@ class Dataset:
     def summary(self) -> dict:
         """A JSON-friendly description for events, the CLI and the editor."""
         return {
-            "name": self.name, "title": self.title, "task": self.task,
+            "name": self.name, "title": self.title, "targets": self.targets,
             "input_shape": list(self.input_shape), "classes": self.classes,
             "sizes": {"train": len(self.train), "val": len(self.val), "test": len(self.test)},
             "normalization": self.normalization, "source": self.source, "split": self.split,
@@ -91,7 +102,7 @@ class DatasetInfo:
 
     name: str
     title: str
-    task: str
+    targets: str
     input_shape: tuple  # () when it depends on the user's file
     classes: list[str] | None
     available: bool

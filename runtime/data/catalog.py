@@ -20,68 +20,69 @@ _SERIES = {"length": 2000, "period": 50, "noise": 0.05, "window": 32, "horizon":
 class Source:
     name: str
     title: str
-    task: str
+    targets: str  # what its targets are: "classes", "values" or "forecast" (data/base.py TARGETS)
     input_shape: tuple
     classes: list | None
     loader: str  # "module:function" inside runtime.data
     note: str
     needs_path: bool = False
     defaults: dict = field(default_factory=dict)
+    options: tuple = ()  # nodes.spec.Param: the source's own settings (shown, checked, flags, schema)
 
 
 SOURCES = {s.name: s for s in (
-    Source("fashion-mnist-small", "Fashion-MNIST (small, bundled)", "classification", (1, 28, 28),
+    Source("fashion-mnist-small", "Fashion-MNIST (small, bundled)", "classes", (1, 28, 28),
            FASHION_CLASSES, "standard:load_bundled",
            "10,000 training and 2,000 test images of clothing shipped with NetCanvas; works offline"),
-    Source("fashion-mnist", "Fashion-MNIST", "classification", (1, 28, 28), FASHION_CLASSES,
+    Source("fashion-mnist", "Fashion-MNIST", "classes", (1, 28, 28), FASHION_CLASSES,
            "standard:load_mnist_like", "60,000 training and 10,000 test images of clothing"),
-    Source("mnist", "MNIST", "classification", (1, 28, 28), MNIST_CLASSES, "standard:load_mnist_like",
+    Source("mnist", "MNIST", "classes", (1, 28, 28), MNIST_CLASSES, "standard:load_mnist_like",
            "60,000 training and 10,000 test images of handwritten digits"),
-    Source("cifar10", "CIFAR-10", "classification", (3, 32, 32), CIFAR10_CLASSES,
+    Source("cifar10", "CIFAR-10", "classes", (3, 32, 32), CIFAR10_CLASSES,
            "standard:load_cifar10", "50,000 training and 10,000 test colour photos in 10 classes"),
-    Source("image-folder", "Image folder", "classification", (), None, "folder:load_image_folder",
+    Source("image-folder", "Image folder", "classes", (), None, "folder:load_image_folder",
            "Your images, one subfolder per class (optionally inside train/ and test/)", True,
            {"path": "", "test_fraction": 0.2}),
-    Source("csv", "CSV table", "classification", (), None, "tabular:load_csv",
+    Source("csv", "CSV table", "classes", (), None, "tabular:load_csv",
            "Rows of features with a target column (the last one unless named)", True,
            {"path": "", "target": -1, "test_fraction": 0.2}),
-    Source("timeseries-csv", "CSV time series", "forecasting", (), None, "tabular:load_timeseries",
+    Source("timeseries-csv", "CSV time series", "forecast", (), None, "tabular:load_timeseries",
            "A numeric column forecast from windows of its past values", True,
            {"path": "", "column": -1, "window": 32, "horizon": 1, "test_fraction": 0.2}),
-    Source("text-lines", "Labelled text lines", "sequence_classification", (), None,
+    Source("text-lines", "Labelled text lines", "classes", (), None,
            "text:load_text_lines", "Lines of 'label<TAB>text', tokenized into words or characters",
            True, {"path": "", "max_length": 64, "level": "word", "test_fraction": 0.2}),
-    Source("wordnet-glosses", "WordNet noun definitions (bundled text)", "sequence_classification", (),
+    Source("wordnet-glosses", "WordNet noun definitions (bundled text)", "classes", (),
            GLOSSES_CLASSES, "text:load_bundled_glosses",
            "6,000 one-line definitions of nouns from WordNet 3.0 to sort into 6 categories (animal, artifact, "
            "food, location, person, plant), shipped with NetCanvas; works offline",
            defaults={"max_length": 32, "level": "word", "test_fraction": 0.2}),
-    Source("sine", "Sine wave", "forecasting", (32, 1), None, "series:load_wave",
+    Source("sine", "Sine wave", "forecast", (32, 1), None, "series:load_wave",
            "A noisy sine wave to forecast one step ahead", defaults=dict(_SERIES)),
-    Source("sawtooth", "Sawtooth wave", "forecasting", (32, 1), None, "series:load_wave",
+    Source("sawtooth", "Sawtooth wave", "forecast", (32, 1), None, "series:load_wave",
            "A noisy sawtooth wave to forecast one step ahead", defaults=dict(_SERIES)),
-    Source("xor", "XOR", "classification", (2,), ["-1", "1"], "synthetic:load_logic",
+    Source("xor", "XOR", "classes", (2,), ["-1", "1"], "synthetic:load_logic",
            "The XOR truth table a single perceptron cannot learn",
            defaults={"encoding": "signed", "targets": "classes"}),
-    Source("and", "AND (perceptron)", "classification", (2,), ["-1", "1"], "synthetic:load_logic",
+    Source("and", "AND (perceptron)", "classes", (2,), ["-1", "1"], "synthetic:load_logic",
            "The course's perceptron AND table, inputs and targets in {-1, 1}",
            defaults={"encoding": "signed", "targets": "classes"}),
-    Source("long-memory", "Remember the first step (long dependency)", "sequence_classification", (64, 1),
+    Source("long-memory", "Remember the first step (long dependency)", "classes", (64, 1),
            ["-1", "+1"], "memory:load_memory",
            "Sequences of 64 steps whose class is the sign of the first step, the rest noise: the recurrent "
            "block must carry one bit to the end (compare RNN, LSTM and GRU on it from the Train menu)",
            defaults={"steps": 64, "samples": 4000, "noise": 1.0}),
-    Source("gaussian-ring", "Ring of 8 Gaussians (2-D points)", "classification", (2,),
+    Source("gaussian-ring", "Ring of 8 Gaussians (2-D points)", "classes", (2,),
            [f"mode {i}" for i in range(1, 9)], "points:load_points",
            "2-D points from 8 Gaussians on a circle of radius 2 (std 0.02), the classic test of a "
            "GAN's mode collapse; the class is the mode",
            defaults={"modes": 8, "radius": 2.0, "std": 0.02, "samples": 20000}),
-    Source("gaussian-grid", "Grid of 25 Gaussians (2-D points)", "classification", (2,),
+    Source("gaussian-grid", "Grid of 25 Gaussians (2-D points)", "classes", (2,),
            [f"mode {i}" for i in range(1, 26)], "points:load_points",
            "2-D points from 25 Gaussians on a 5x5 grid at -4, -2, 0, 2, 4 (std 0.05), a harder "
            "mode-collapse test for GANs; the class is the mode",
            defaults={"side": 5, "spacing": 2.0, "std": 0.05, "samples": 20000}),
-    Source("two-moons", "Two moons (2-D points)", "classification", (2,), ["moon 1", "moon 2"],
+    Source("two-moons", "Two moons (2-D points)", "classes", (2,), ["moon 1", "moon 2"],
            "points:load_points",
            "2-D points on two interleaving half circles (noise 0.05), for a GAN to draw or a small "
            "network to separate; the class is the moon",
@@ -112,10 +113,33 @@ def list_datasets() -> list[DatasetInfo]:
     infos = []
     for s in SOURCES.values():
         available, note = _availability(s)
-        infos.append(DatasetInfo(s.name, s.title, s.task, s.input_shape,
+        infos.append(DatasetInfo(s.name, s.title, s.targets, s.input_shape,
                                  list(s.classes) if s.classes else None, available, note,
                                  s.needs_path, dict(s.defaults)))
     return infos
+
+
+def source_options() -> tuple:
+    """Every source's own options (a Param each, once per name, in catalog order)."""
+    seen: dict[str, object] = {}
+    for source in SOURCES.values():
+        for p in source.options:
+            seen.setdefault(p.name, p)
+    return tuple(seen.values())
+
+
+def source_targets(settings: dict) -> str:
+    """What the targets of the dataset ``settings`` name are, without loading it: "classes",
+    "values" or "forecast"; "" when unknown (a CSV whose target column decides, an unknown name)."""
+    source = SOURCES.get(settings.get("name")) if isinstance(settings.get("name"), str) else None
+    if source is None:
+        return ""
+    chosen = settings.get("targets")
+    if source.name == "csv":
+        return chosen if chosen in ("classes", "values") else ""
+    if chosen in ("classes", "values") and "targets" in source.defaults:
+        return chosen
+    return source.targets
 
 
 def load_dataset(settings: dict | None, input_shape: tuple[int, ...] | None = None,

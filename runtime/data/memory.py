@@ -42,7 +42,7 @@ def load_memory(settings: dict, input_shape=None, progress=None) -> Dataset:
     x, y = memory_sequences(samples, steps, noise, seed_of(settings))
     parts = make_splits(x, y, settings)
     splits = [Split(torch.from_numpy(np.ascontiguousarray(a)), torch.from_numpy(b)) for a, b in parts]
-    return Dataset(name="long-memory", title=f"Remember the first of {steps} steps", task="sequence_classification",
+    return Dataset(name="long-memory", title=f"Remember the first of {steps} steps", targets="classes",
                    input_shape=(steps, 1), classes=list(CLASSES), train=splits[0], val=splits[1], test=splits[2],
                    normalization=None, source=f"synthetic: {samples} sequences of {steps} steps; the class is the "
                    f"sign of the first step, the other steps are noise (std {noise:g})", extras={"steps": steps},

@@ -88,7 +88,7 @@ def load_points(settings: dict, input_shape=None, progress=None) -> Dataset:
     parts = make_splits(x.astype(np.float32), y.astype(np.int64), settings)
     train, val, test = (Split(torch.from_numpy(a), torch.from_numpy(b)) for a, b in parts)
     extras = {"points": True, "centers": None if centers is None else (centers.round(12) + 0.0).tolist(), "std": std}
-    return Dataset(name=name, title=title, task="classification", input_shape=(2,), classes=classes,
+    return Dataset(name=name, title=title, targets="classes", input_shape=(2,), classes=classes,
                    train=train, val=val, test=test, normalization=None,
                    source=f"synthetic 2-D points: {what}, {n} samples, seed {seed_of(settings)}",
                    extras=extras, split=parts.plan, rows=parts.rows)

@@ -146,7 +146,7 @@ def image_dataset(meta: dict[str, Any], train, test, settings: dict, input_shape
         stats = stats and {k: v * target[0] for k, v in stats.items()}
     ys = [torch.from_numpy(np.asarray(b, dtype=np.int64)) for _, b in (tr, va, te)]
     splits = [Split(x.reshape(len(x), *final), y) for x, y in zip(xs, ys)]
-    return Dataset(name=meta["name"], title=meta["title"], task="classification",
+    return Dataset(name=meta["name"], title=meta["title"], targets="classes",
                    input_shape=tuple(final), classes=list(meta["classes"]), train=splits[0],
                    val=splits[1], test=splits[2], normalization=stats, source=meta["source"],
                    extras={"image_shape": tuple(target)}, split=parts.plan, rows=parts.rows)

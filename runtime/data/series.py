@@ -80,7 +80,7 @@ def windowed_dataset(meta: dict, series: np.ndarray, target: int, settings: dict
         plan["test_fraction"] = number(settings, "test_fraction", 0.2, lo=0.0, hi=0.9)
     if limit is not None:
         plan["limit"] = limit
-    return Dataset(name=meta["name"], title=meta["title"], task="forecasting",
+    return Dataset(name=meta["name"], title=meta["title"], targets="forecast",
                    input_shape=(window, series.shape[1]), classes=None, train=splits[0],
                    val=splits[1], test=splits[2], normalization=stats, source=meta["source"],
                    extras={"window": window, "horizon": horizon, "target_feature": target},

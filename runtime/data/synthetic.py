@@ -49,12 +49,12 @@ def load_logic(settings: dict, input_shape=None, progress=None) -> Dataset:
     x, d = truth_table(name, encoding)
     low = "-1" if encoding == "signed" else "0"
     if targets == "classes":
-        y, classes, task = (d > d.min()).long(), [low, "1"], "classification"
+        y, classes = (d > d.min()).long(), [low, "1"]
     else:
-        y, classes, task = d[:, None], None, "regression"
+        y, classes = d[:, None], None
     title = {"and": "AND (perceptron table)", "xor": "XOR"}[name]
     split = Split(x, y)
-    return Dataset(name=name, title=title, task=task, input_shape=(2,), classes=classes,
+    return Dataset(name=name, title=title, targets=targets, input_shape=(2,), classes=classes,
                    train=split, val=Split(x.clone(), y.clone()), test=Split(x.clone(), y.clone()),
                    normalization=None, source=f"the course's {name.upper()} truth table, "
                    f"{encoding} encoding (Practical Exercises 01)", extras={"encoding": encoding},

@@ -100,22 +100,38 @@ def encode_features(table: np.ndarray, names: list[str], path: Path):
     return np.concatenate(blocks, axis=1).astype(np.float32), out_names
 
 
-def encode_target(column: np.ndarray, task: str | None):
-    """(task, classes, y): class ids for classification, float (N, 1) for regression."""
+def encode_target(column: np.ndarray, targets: str | None):
+    """(targets, classes, y): class ids for "classes", float (N, 1) for "values"; None: classes when
+    the column holds text or few whole numbers, values otherwise."""
     values = numeric(column)
-    if task is None:
+    if targets is None:
         few_ints = values is not None and np.all(values == np.round(values)) and \
             len(np.unique(values)) <= MAX_CLASSES
-        task = "classification" if values is None or few_ints else "regression"
-    if task == "regression":
+        targets = "classes" if values is None or few_ints else "values"
+    if targets == "values":
         if values is None:
-            raise DatasetError("The target column holds text, so it cannot be a regression target: "
-                               "set the task to classification.")
-        return task, None, values.astype(np.float32)[:, None]
+            raise DatasetError("The target column holds text, so it cannot be a number to predict: "
+                               "set the dataset's targets to classes.")
+        return targets, None, values.astype(np.float32)[:, None]
     keys = values if values is not None else column
     cats, codes = np.unique(keys, return_inverse=True)
     classes = [_label(c) for c in cats]
-    return task, classes, codes.astype(np.int64)
+    return targets, classes, codes.astype(np.int64)
+
+
+# The CSV setting "targets" was called "task" before 0.2, with these values (old project files).
+FORMER_TARGETS = {"classification": "classes", "regression": "values"}
+
+
+def csv_targets(settings: dict) -> str | None:
+    """The CSV source's ``targets`` setting (None: auto), reading the former ``task`` setting too."""
+    targets = settings.get("targets", FORMER_TARGETS.get(settings.get("task"), settings.get("task")))
+    if targets in (None, "auto"):
+        return None
+    if targets not in ("classes", "values"):
+        raise DatasetError(f"A CSV file's targets must be 'classes' or 'values' (or auto), not {targets!r}: fix "
+                           "the dataset's 'targets' setting.")
+    return targets
 
 
 def _label(value) -> str:
@@ -126,7 +142,7 @@ def _label(value) -> str:
 
 def load_csv(settings: dict, input_shape=None, progress=None) -> Dataset:
     """Features from every column but the target (``target``: name or number, default last)."""
-    check_keys(settings, {"target", "test_path"})
+    check_keys(settings, {"target", "test_path", "targets"})
     path = _path(settings)
     names, table = read_table(path)
     check_filled(table, names, path)
@@ -136,11 +152,7 @@ def load_csv(settings: dict, input_shape=None, progress=None) -> Dataset:
     if len(names) < 2:
         raise DatasetError(f"{path.name} has a single column: add feature columns beside the target.")
     t = column_index(names, settings.get("target", -1), path)
-    task = settings.get("task")
-    if task not in (None, "classification", "regression"):
-        raise DatasetError(f"A CSV task must be 'classification' or 'regression', not {task!r}: fix the "
-                           "'task' setting.")
-    task, classes, y = encode_target(table[:, t], task)
+    targets, classes, y = encode_target(table[:, t], csv_targets(settings))
     x, feature_names = encode_features(np.delete(table, t, axis=1), names[:t] + names[t + 1:], path)
     if input_shape is not None and tuple(input_shape) != (x.shape[1],):
         raise shape_mismatch("feature vectors", "csv", (x.shape[1],), input_shape,
@@ -151,7 +163,7 @@ def load_csv(settings: dict, input_shape=None, progress=None) -> Dataset:
     stats = channel_stats(splits[0][0]) if flag(settings, "normalize", True) else None
     if stats:
         splits = [(apply_normalization(a, stats), b) for a, b in splits]
-    return Dataset(name="csv", title=path.name, task=task, input_shape=(x.shape[1],), classes=classes,
+    return Dataset(name="csv", title=path.name, targets=targets, input_shape=(x.shape[1],), classes=classes,
                    train=Split(*splits[0]), val=Split(*splits[1]), test=Split(*splits[2]),
                    normalization=stats, source=f"CSV file {path} (target column '{names[t]}')",
                    extras={"feature_names": feature_names, "target_name": names[t]},

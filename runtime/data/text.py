@@ -103,7 +103,7 @@ def text_dataset(path: Path, settings: dict, input_shape, name: str, title: str,
                              number(settings, "vocabulary", 20000, lo=3, integer=True))
     splits = [Split(encode_text(list(a), vocab, max_length, level), torch.from_numpy(b))
               for a, b in (tr, va, te)]
-    return Dataset(name=name, title=title, task="sequence_classification",
+    return Dataset(name=name, title=title, targets="classes",
                    input_shape=(max_length,), classes=classes, train=splits[0], val=splits[1],
                    test=splits[2], normalization=None,
                    source=f"{source} ({len(texts)} lines, {level} tokens)",

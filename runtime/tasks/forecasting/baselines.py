@@ -1,4 +1,4 @@
-"""Forecasting baselines and the test series a forecast is drawn against.
+"""Forecasting baselines and the test series a forecast is drawn against (imports torch).
 
 A forecasting model is only useful if it beats the forecasts that need no learning, computed
 here on the same test windows (x (N, W, F), y (N, H), runtime/data/series.py):
@@ -15,6 +15,8 @@ import math
 from typing import Any
 
 import torch
+
+from ...trained import model_outputs
 
 WAVES = ("sine", "sawtooth")
 WAVE_PERIOD = 50.0  # load_wave's default period
@@ -76,41 +78,14 @@ def _mae(a: torch.Tensor, b: torch.Tensor) -> float:
     return float((a - b).abs().mean()) if a.numel() else math.nan
 
 
-def baselines_text(report: dict) -> list[str]:
-    """The lines `netcanvas evaluate` prints for a forecast's baselines (none without them)."""
-    base = report.get("baselines")
-    if not base:
-        return []
-    lines = [f"forecast MAE over {report.get('horizon', '?')} steps: model {report['mae']:.4f}   "
-             f"naive (last value) {base['naive']['mae']:.4f}"]
-    seasonal = base["seasonal_naive"]
-    if "mae" in seasonal:
-        lines[-1] += f"   seasonal naive (season {seasonal['season']}) {seasonal['mae']:.4f}"
-        beaten, what = report["mae"] < min(base["naive"]["mae"], seasonal["mae"]), "both baselines"
-    else:
-        lines.append(f"seasonal naive: unavailable ({seasonal['unavailable']})")
-        beaten, what = report["mae"] < base["naive"]["mae"], "the naive forecast"
-    lines.append(f"the model beats {what}" if beaten else
-                 f"the model does not beat {what}: train longer, or use a larger model or window")
-    return lines
-
-
 @torch.no_grad()
-def forecast_stretch(project, best: bool = False) -> dict[str, Any]:
+def forecast_stretch(model, ds, settings: dict) -> dict[str, Any]:
     """The test series and every test window's forecasts, for a plot (numpy arrays, in the
     series' own units): ``truth`` (W + N + H - 1 values from the first window's start), the
     forecasts ``model``, ``naive`` and ``seasonal_naive`` (N, H; the last None when unavailable),
     with ``window``, ``horizon``, ``season`` and ``note``. Test windows start one step apart, so
-    window i's forecast covers positions W + i ... W + i + H - 1 of ``truth``."""
-    from projects.training import complete_training
-
-    from .data import load_dataset
-    from .evaluate import model_outputs
-    from .weights import trained_model
-
-    model = trained_model(project, best)
-    settings = complete_training(project.training)["dataset"]
-    ds = load_dataset(settings, tuple(project.graph.states[model.input_ids[0]].outputs[0]))
+    window i's forecast covers positions W + i ... W + i + H - 1 of ``truth``. ``model``: the
+    trained CompiledModel; ``ds``: its dataset; ``settings``: the dataset settings."""
     x, y = ds.test.x.float(), ds.test.y.float()
     target = ds.extras.get("target_feature", 0)
     season, why = season_of(settings)

@@ -1,6 +1,8 @@
-"""The training part of docs/dlproj.schema.json, generated from TRAINING_SCHEMA (one owner).
+"""The training part of docs/dlproj.schema.json, generated from the settings schema (one owner:
+runtime/settings.py, which puts together the common settings, every task's sections and every
+data source's options).
 
-    python -m projects.schema        # rewrites $defs.training in docs/dlproj.schema.json
+    python -m runtime.json_schema        # rewrites $defs.training in docs/dlproj.schema.json
 """
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from .training import TRAINING_SCHEMA
+from .settings import settings_schema
 
 KINDS = {"bool": "boolean", "int": "integer", "float": "number", "str": "string"}
 DESCRIPTION = ("Training settings. Every key is optional on reading (defaults fill the gaps); extra keys (dataset "
@@ -30,9 +32,9 @@ def _entry(p) -> dict:
 
 
 def training_schema() -> dict:
-    """JSON Schema of training.json, section by section as TRAINING_SCHEMA declares it."""
+    """JSON Schema of training.json, section by section as the settings schema declares it."""
     props: dict = {}
-    for section, p in TRAINING_SCHEMA:
+    for section, p in settings_schema(None, data=True):
         if section is None:
             props[p.name] = _entry(p)
             continue

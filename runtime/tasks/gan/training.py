@@ -14,116 +14,33 @@ import dataclasses
 
 import torch
 
-from projects.parts import value_range
-
-from .base import Task, TaskContext, TaskError, in_eval_mode, parts_of_kind, register
+from ..base import Task, TaskContext, in_eval_mode
+from ..declaration import TaskDeclaration
+from .models import GANModels, adversarial_metrics, unit_scale
 
 GRID = 64  # fixed-noise samples in the live grid
 POINTS = 1000  # generated points in the 2-D view
 HEAT = 48  # the 2-D view's decision map is HEAT x HEAT
 
 
-def gan_parts(graph):
-    """The GAN's parts, or a TaskError with the first wiring problem."""
-    return parts_of_kind(graph, "gan", "GAN training needs a generator, a Real or generated block, a discriminator "
-                                       "and a GAN loss head: build them on the canvas (see the gan-ring example)")
-
-
-def unit_scale(x: torch.Tensor, rng) -> torch.Tensor:
-    """Values of range ``rng`` mapped to [0, 1] for display (clamped); None: as they are."""
-    if rng is None:
-        return x.clamp(0, 1)
-    lo, hi = rng
-    return ((x - lo) / (hi - lo)).clamp(0, 1)
-
-
-class GANModels:
-    """The generator and discriminator sub-models of a compiled GAN graph and how to feed them."""
-
-    def __init__(self, compiled, graph):
-        parts = gan_parts(graph)
-        self.parts = parts
-        order = {nid: i for i, nid in enumerate(compiled.input_ids)}
-        g_set = graph.upstream(parts.generated[0])
-        self.g_labels = [i for i in parts.labels if i in g_set]
-        self.d_labels = [i for i in parts.labels if parts.members.get(i) in ("shared", "discriminator")]
-        if self.d_labels and sorted(self.d_labels) != sorted(self.g_labels):
-            raise TaskError("the discriminator's class label must be the generator's: wire the same Class label "
-                            "block into both")
-        self.g_inputs = sorted(parts.noise + self.g_labels, key=order.get)
-        self.noise_shapes = {nid: tuple(graph.states[nid].outputs[0]) for nid in parts.noise}
-        label = graph.nodes[self.g_labels[0]] if self.g_labels else None
-        self.classes = label.params["classes"] if label else 0
-        score = graph.wire_into(parts.head, "score")
-        self.G = compiled.part([(i, "out") for i in self.g_inputs], [parts.generated], "Generator").module
-        self.D = compiled.part([(parts.switch, "out")] + [(i, "out") for i in self.d_labels],
-                               [(score.src, score.src_port)], "Discriminator").module
-        head = graph.nodes[parts.head]
-        self.head, self.head_params = head.block, head.params
-        self.range = value_range(graph, parts.generated)
-        self.sample_shape = tuple(graph.states[parts.switch].outputs[0])
-
-    def generator_inputs(self, z: dict, labels) -> list:
-        return [z[i] if i in z else labels for i in self.g_inputs]
-
-    def noise(self, n: int, device, generator=None) -> dict:
-        return {nid: torch.randn(n, *shape, device=device, generator=generator)
-                for nid, shape in self.noise_shapes.items()}
-
-    def generate(self, n: int, device, labels=None, generator=None) -> torch.Tensor:
-        """``n`` samples from fresh noise (``labels``: class ids for a conditional generator)."""
-        if self.classes and labels is None:
-            labels = torch.randint(0, self.classes, (n,), device=device, generator=generator)
-        return self.G(*self.generator_inputs(self.noise(n, device, generator), labels))
-
-    def score(self, x: torch.Tensor, labels) -> torch.Tensor:
-        return self.D(x, *([labels] if self.d_labels else []))
-
-
-@torch.no_grad()
-def adversarial_metrics(m: GANModels, x, y, batch_size: int, seed: int) -> dict[str, float]:
-    """D and G losses and mean D outputs on real samples ``x`` (labels ``y``) and as many generated
-    ones (seeded noise), without updating anything."""
-    if len(x) == 0:
-        return {}
-    p = m.head_params
-    sums = torch.zeros(4, dtype=torch.float64, device=x.device)
-    gen = torch.Generator(device=x.device).manual_seed(seed)
-    for i in range(0, len(x), batch_size):
-        xb, yb = x[i:i + batch_size], y[i:i + batch_size]
-        labels = torch.randint(0, m.classes, (len(xb),), device=x.device, generator=gen) if m.classes else None
-        fake = m.generate(len(xb), x.device, labels, gen)
-        d_real, d_fake = m.score(xb, yb).float(), m.score(fake, labels).float()
-        sums += torch.stack([m.head.d_loss(p, d_real, d_fake), m.head.g_loss(p, d_fake),
-                             m.head.confidence(p, d_real).mean(), m.head.confidence(p, d_fake).mean()]
-                            ).double() * len(xb)
-    d_loss, g_loss, d_real, d_fake = (sums / len(x)).tolist()
-    return {"d_loss": d_loss, "g_loss": g_loss, "d_real": d_real, "d_fake": d_fake}
-
-
-@register("gan")
-class GANTask(Task):
+class Training(Task):
     uses_wrapped_module = False  # two parts, each its own optimizer; gradients averaged by hand with --nproc
 
     @classmethod
-    def data_input(cls, graph, compiled):
-        return gan_parts(graph).real_input
+    def data_input(cls, graph, compiled, declaration):
+        return GANModels.real_input(graph, declaration)
 
-    @classmethod
-    def dataset_settings(cls, settings):
-        return {**(settings.get("dataset") or {}), "normalize": False}  # real images keep [0, 1], then scaled
-
-    def __init__(self, ctx: TaskContext, name: str):
-        super().__init__(ctx, name)
-        self.models = m = GANModels(ctx.compiled, ctx.graph)
-        self.add_part("generator", m.G.parameters(), "optimizer")
-        self.add_part("discriminator", m.D.parameters(), "d_optimizer")
-        self.d_steps = ctx.settings["gan"]["d_steps"]
+    def __init__(self, ctx: TaskContext, declaration: TaskDeclaration):
+        super().__init__(ctx, declaration)
+        self.models = m = GANModels(ctx.compiled, ctx.graph, declaration)
+        self.add_part("generator", m.G.parameters())
+        self.add_part("discriminator", m.D.parameters())
+        self.d_steps = ctx.plan.section("gan")["d_steps"]
         self.loss_kind = m.head_params["loss"]
         self.steps_done = 0
         zero = torch.zeros((), device=ctx.device)
         self.last = {"d_loss": zero, "g_loss": zero, "d_real": zero, "d_fake": zero}
-        fixed = torch.Generator().manual_seed(ctx.settings["seed"] + 1)
+        fixed = torch.Generator().manual_seed(ctx.plan.seed + 1)
         self.fixed_z = {nid: torch.randn(max(GRID, POINTS), *shape, generator=fixed).to(ctx.device)
                         for nid, shape in m.noise_shapes.items()}
         self.fixed_labels = (torch.arange(GRID, device=ctx.device) % m.classes) if m.classes else None
@@ -140,7 +57,8 @@ class GANTask(Task):
         return data
 
     # ---- training ---------------------------------------------------------------------------------
-    def train_step(self, xb, yb, only=None):
+    def train_step(self, batch, only=None):
+        xb, yb = batch["x"], batch["y"]
         m, n, device = self.models, len(xb), xb.device
         if only is None:
             do_g = self.steps_done % self.d_steps == self.d_steps - 1
@@ -193,12 +111,14 @@ class GANTask(Task):
 
     # ---- evaluation and views -----------------------------------------------------------------------
     @torch.no_grad()
-    def evaluate(self, x, y, batch_size):
+    def evaluate(self, split, batch_size):
         m = self.models
         with in_eval_mode(m.G, m.D), self.autocast():
-            return adversarial_metrics(m, x, y, batch_size, self.ctx.settings["seed"] + 2)
+            return adversarial_metrics(m, split["x"], split["y"], batch_size, self.plan.seed + 2)
 
-    def feeds(self, xb, yb):
+    def feeds(self, batch):
+        """The whole model's inputs: fresh noise, the batch's labels for a conditional GAN, its samples."""
+        xb, yb = batch["x"], batch["y"]
         m, n = self.models, len(xb)
         z = m.noise(n, xb.device)
         labels = yb if m.classes else None
@@ -237,26 +157,3 @@ class GANTask(Task):
 
     def record(self):
         return {"value_range": list(self.models.range) if self.models.range else None}
-
-    @classmethod
-    def report(cls, project, split="test", data=None, best=False, **options):
-        from ..evaluate_generative import gan_report
-
-        return gan_report(project, split, data, best, **options)
-
-    @classmethod
-    def export_parts(cls, compiled, graph):
-        """The generator alone, the discriminator alone, and as the whole model the combined
-        D(G(z)): noise (and label) in, the generated samples and their scores out."""
-        parts = gan_parts(graph)
-        m = GANModels(compiled, graph)
-        score = graph.wire_into(parts.head, "score")
-        feeds = [(i, "out") for i in m.g_inputs]
-        out = {"generator": compiled.part(feeds, [parts.generated], "Generator"),
-               "discriminator": compiled.part([(parts.switch, "out")] + [(i, "out") for i in m.d_labels],
-                                              [(score.src, score.src_port)], "Discriminator"),
-               "model": compiled.part(feeds, [parts.generated, (score.src, score.src_port)], "GAN",
-                                      alias={(parts.switch, "out"): parts.generated})}
-        for name, part in out.items():
-            part.part_name = name
-        return out
