@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from nodes import resolve
+
 from .problems import Problem
 
 if TYPE_CHECKING:
@@ -119,11 +121,8 @@ def _find_anchors(graph: "Graph", title: str, anchors: tuple[Anchor, ...], parts
         if len(ids) == 1:
             parts.anchors[a.type_id] = ids[0]
             continue
-        block = graph.nodes[ids[0]].block.title if ids else a.type_id
-        if not ids:
-            from nodes import resolve
-
-            block = resolve(a.type_id).title if resolve(a.type_id) else a.type_id
+        block = graph.nodes[ids[0]].block.title if ids else (resolve(a.type_id).title if resolve(a.type_id)
+                                                             else a.type_id)
         other = next((found[b.type_id][0] for b in anchors if found[b.type_id]), None)
         parts.problems.append(Problem(
             f"A {title} needs exactly one {block} block, but this graph has {len(ids)}: "
@@ -174,69 +173,94 @@ def _find_part(graph: "Graph", rule: PartRule, parts: ModelParts, claimed: dict[
                boundaries: set[str]) -> None:
     fetches, feeds = _ends(graph, rule.fetches, parts), _ends(graph, rule.feeds, parts)
     if fetches is None or feeds is None:
-        return
-    input_types = {t for e in rule.feeds for t in e.inputs}
-    own = {nid for nid, _ in feeds}
-    fetch_nodes = {nid for nid, _ in fetches}
-    seen: set[str] = set()
-    reached: set[str] = set()  # feed blocks (not input blocks) the part starts from
-    inputs: list[str] = []
-    stack = list(dict.fromkeys(nid for nid, _ in fetches if nid not in own))
-    reached.update(nid for nid, _ in fetches if nid in own)
-    problems = parts.problems
-    while stack:
-        nid = stack.pop()
-        if nid in seen:
-            continue
-        seen.add(nid)
-        node = graph.nodes[nid]
-        if node.block is not None and node.block.role == "input":
-            if "*" not in input_types and node.type_id not in input_types | set(rule.inputs):
-                problems.append(Problem(_wrong_input(graph, rule, nid, input_types, feeds), nid))
-            inputs.append(nid)
-            claimed[nid] = SHARED if claimed.get(nid, rule.name) != rule.name else rule.name
-            continue
-        if nid in boundaries and nid not in own and nid not in fetch_nodes:
-            problems.append(Problem(f"the {rule.title} must not depend on the output of '{node.name}'", nid))
-            continue
-        if nid in claimed:
-            problems.append(Problem(f"the {rule.title} reads '{node.name}', which belongs to the "
-                                    f"{claimed[nid]}: it may start only from {_feeds_text(graph, rule, feeds)}", nid))
-            continue
-        claimed[nid] = rule.name
-        for w in graph.inputs_of(nid):
-            if w.src in own:
-                reached.add(w.src)
-                if (w.src, w.src_port) not in feeds:
-                    problems.append(Problem(f"the {rule.title} must read '{graph.nodes[w.src].name}' output "
-                                            f"'{_feed_port(feeds, w.src)}', not '{w.src_port}': rewire "
-                                            f"'{node.name}'", nid))
-            else:
-                stack.append(w.src)
-    for nid in own - reached:
-        problems.append(Problem(f"the {rule.title} must start at '{graph.nodes[nid].name}': wire its output into the "
-                                f"blocks that compute {_fetch_text(graph, rule, parts)}", nid))
-    for nid in own:
-        claimed.setdefault(nid, rule.name)  # a feed block no earlier part computed starts this one
-    for e in rule.fetches:  # a block that reads only this part (a GAN's loss head) ends it
-        anchor = parts.anchors.get(e.type_id) if e.into else None
-        if anchor and anchor not in claimed and all(claimed.get(w.src) == rule.name for w in graph.inputs_of(anchor)):
-            claimed[anchor] = rule.name
-    if rule.required and not any(graph.nodes[i].type_id in rule.required for i in inputs):
-        from nodes import resolve
-
-        need = " or ".join(resolve(t).title if resolve(t) else t for t in rule.required)
-        where = fetches[0][0] if fetches else None
-        problems.append(Problem(f"the {rule.title} has no {need} input: start it from one", where))
+        return  # an end is not wired yet: the block itself says so
+    walk = _PartWalk(graph, rule, parts, claimed, boundaries, feeds, fetches)
+    walk.run()
+    walk.finish()
     parts.feeds[rule.name] = feeds
     parts.fetches[rule.name] = fetches
-    parts.inputs[rule.name] = sorted(inputs, key=list(graph.nodes).index)
+    parts.inputs[rule.name] = sorted(walk.inputs, key=list(graph.nodes).index)
+
+
+class _PartWalk:
+    """The walk up the wires from a part's fetches to its feeds, claiming the blocks it passes and
+    noting every wire that breaks the part's rule."""
+
+    def __init__(self, graph, rule: PartRule, parts: ModelParts, claimed: dict[str, str], boundaries: set[str],
+                 feeds: list[tuple[str, str]], fetches: list[tuple[str, str]]):
+        self.graph, self.rule, self.parts, self.claimed, self.boundaries = graph, rule, parts, claimed, boundaries
+        self.feeds, self.fetches = feeds, fetches
+        self.input_types = {t for e in rule.feeds for t in e.inputs}
+        self.own = {nid for nid, _ in feeds}
+        self.fetch_nodes = {nid for nid, _ in fetches}
+        self.reached = {nid for nid in self.fetch_nodes if nid in self.own}  # feed blocks the part starts from
+        self.inputs: list[str] = []
+
+    def problem(self, text: str, nid: str | None) -> None:
+        self.parts.problems.append(Problem(text, nid))
+
+    def run(self) -> None:
+        seen: set[str] = set()
+        stack = list(dict.fromkeys(nid for nid in self.fetch_nodes if nid not in self.own))
+        while stack:
+            nid = stack.pop()
+            if nid not in seen:
+                seen.add(nid)
+                stack.extend(self.visit(nid))
+
+    def visit(self, nid: str) -> list[str]:
+        """Claim block ``nid`` for the part; the blocks to walk to next."""
+        node, rule = self.graph.nodes[nid], self.rule
+        if node.block is not None and node.block.role == "input":
+            self.visit_input(nid)
+            return []
+        if nid in self.boundaries and nid not in self.own and nid not in self.fetch_nodes:
+            self.problem(f"the {rule.title} must not depend on the output of '{node.name}'", nid)
+            return []
+        if nid in self.claimed:
+            self.problem(f"the {rule.title} reads '{node.name}', which belongs to the {self.claimed[nid]}: it may "
+                         f"start only from {_feeds_text(self.graph, rule, self.feeds)}", nid)
+            return []
+        self.claimed[nid] = rule.name
+        upstream = []
+        for w in self.graph.inputs_of(nid):
+            if w.src not in self.own:
+                upstream.append(w.src)
+                continue
+            self.reached.add(w.src)
+            if (w.src, w.src_port) not in self.feeds:
+                self.problem(f"the {rule.title} must read '{self.graph.nodes[w.src].name}' output "
+                             f"'{_feed_port(self.feeds, w.src)}', not '{w.src_port}': rewire '{node.name}'", nid)
+        return upstream
+
+    def visit_input(self, nid: str) -> None:
+        allowed = self.input_types | set(self.rule.inputs)
+        if "*" not in self.input_types and self.graph.nodes[nid].type_id not in allowed:
+            self.problem(_wrong_input(self.graph, self.rule, nid, self.input_types, self.feeds), nid)
+        self.inputs.append(nid)
+        self.claimed[nid] = SHARED if self.claimed.get(nid, self.rule.name) != self.rule.name else self.rule.name
+
+    def finish(self) -> None:
+        """The part's own checks once walked: its feeds reached, its required inputs there; the feed
+        blocks and a block that reads only this part (a GAN's loss head) join it."""
+        graph, rule = self.graph, self.rule
+        for nid in self.own - self.reached:
+            self.problem(f"the {rule.title} must start at '{graph.nodes[nid].name}': wire its output into the blocks "
+                         f"that compute {_fetch_text(graph, rule, self.parts)}", nid)
+        for nid in self.own:
+            self.claimed.setdefault(nid, rule.name)
+        for e in rule.fetches:
+            anchor = self.parts.anchors.get(e.type_id) if e.into else None
+            if anchor and anchor not in self.claimed and \
+                    all(self.claimed.get(w.src) == rule.name for w in graph.inputs_of(anchor)):
+                self.claimed[anchor] = rule.name
+        if rule.required and not any(graph.nodes[i].type_id in rule.required for i in self.inputs):
+            need = " or ".join(resolve(t).title if resolve(t) else t for t in rule.required)
+            self.problem(f"the {rule.title} has no {need} input: start it from one", self.fetches[0][0])
 
 
 def _wrong_input(graph: "Graph", rule: PartRule, nid: str, input_types: set[str],
                  feeds: list[tuple[str, str]]) -> str:
-    from nodes import resolve
-
     allowed = [f"'{graph.nodes[n].name}' (its '{p}')" for n, p in feeds]
     allowed += [f"{resolve(t).title} inputs" for t in sorted(input_types | set(rule.inputs)) if resolve(t)]
     return (f"the {rule.title} may read only {' and '.join(allowed) or 'its own blocks'}, not the input "

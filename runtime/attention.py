@@ -11,6 +11,11 @@ from __future__ import annotations
 import contextlib
 import threading
 
+from .compiler import CompileError
+from .data import DatasetError, load_dataset
+from .trained import data_settings
+from .weights import WeightsError, trained_model
+
 ATTENTION_TYPES = ("attn.self_attention", "attn.transformer_encoder")  # blocks whose modules record weights
 
 
@@ -127,11 +132,6 @@ def _split(data, split: str):
 
 
 def _trained_with_data(project, best: bool):
-    from .compiler import CompileError
-    from .data import DatasetError, load_dataset
-    from .trained import data_settings
-    from .weights import WeightsError, trained_model
-
     try:
         model = trained_model(project, best)
         shape = tuple(project.graph.states[model.input_ids[0]].outputs[0]) if model.input_ids else None

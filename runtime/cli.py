@@ -155,5 +155,7 @@ def cmd_new(args) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # run through the package's module, so its CliError is the one the commands raise
+    from runtime.cli import main as package_main
+
+    sys.exit(package_main())

@@ -8,10 +8,22 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from projects.names import shown
+from projects.dlproj import write_project
+from projects.names import shown, shown_lines
+from projects.saving import Fingerprint, ProjectSaveError, check_can_save, recovery_path
+from projects.trust import trust_all
 
 from .cli import CliError, open_project
+from .cli_settings import add_setting_flags, setting_overrides
+from .data import DatasetError, list_datasets
+from .datasel import dataset_from_argument, with_test_file
+from .events import JsonLogSink, RunControl
+from .plan import PlanError, plan_run
+from .progress import ProgressPrinter
+from .reports import report_text
+from .tasks import declarations
 from .torchrun import launch
+from .use import EvaluationError, evaluate_project, kept, predict_project, report_sections
 
 
 def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
@@ -37,7 +49,6 @@ def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--master-addr", default="127.0.0.1", help="rendezvous address (multi-machine)")
         p.add_argument("--master-port", type=int, default=29500, help="rendezvous port (multi-machine)")
         p.add_argument("--quiet", action="store_true", help="no progress output")
-        from .cli_settings import add_setting_flags
 
         add_setting_flags(p)  # --epochs, --lr, --optimizer, --patience, --threads...: one per training setting
     elif name == "evaluate":
@@ -59,8 +70,6 @@ def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
 def add_task_options(p: argparse.ArgumentParser, which: str) -> None:
     """The options every task declares for this command, each once (a project whose task does not
     take one refuses it in one sentence)."""
-    from .tasks import declarations
-
     group = p.add_argument_group("options of some tasks (`netcanvas tasks` lists which)")
     seen: dict[str, list[str]] = {}
     options = {}
@@ -90,17 +99,12 @@ def run(args) -> int:
 def apply_trust(args) -> None:
     """--trust-file-paths: the user vouches for the locations the project file names."""
     if getattr(args, "trust_file_paths", False):
-        from projects.trust import trust_all
-
         trust_all()
 
 
 # ---- train -------------------------------------------------------------------------------------
 def train_overrides(args, project) -> dict:
     """Command-line flags as training-setting overrides."""
-    from .cli_settings import setting_overrides
-    from .datasel import dataset_from_argument, with_test_file
-
     out = setting_overrides(args)
     dataset = dict(project.training.get("dataset") or {})
     if args.data:
@@ -121,7 +125,6 @@ def cmd_train(args) -> int:
     if args.nproc > 1 or args.nnodes != "1":
         return launch(args)
     project = open_project(args.file)
-    from .data import DatasetError
 
     try:
         overrides = train_overrides(args, project)
@@ -148,11 +151,6 @@ def _open_tensorboard(folder: str, name: str):
 
 
 def train_and_save(project, overrides: dict, args, rank: int = 0, world: int = 1, wrap_module=None) -> int:
-    from projects.saving import Fingerprint, ProjectSaveError, check_can_save
-
-    from .events import JsonLogSink, RunControl
-    from .plan import PlanError, plan_run
-    from .progress import ProgressPrinter
     from .trainer import Trainer, record_run
 
     out = Path(args.output or args.file)
@@ -202,9 +200,6 @@ def save_run(project, out: Path, on_disk) -> Path:
     """Save a finished run into ``out``; when that fails (disk full, permissions, the file changed
     meanwhile), into a recovery file whose name the message gives. Raises CliError only when
     even the recovery file cannot be written."""
-    from projects.dlproj import write_project
-    from projects.saving import ProjectSaveError, recovery_path
-
     try:
         return write_project(project, out, expect=on_disk)
     except ProjectSaveError as e:
@@ -249,9 +244,6 @@ def _restore_signals(previous: dict) -> None:
 
 # ---- evaluate / predict / datasets --------------------------------------------------------------
 def cmd_evaluate(args) -> int:
-    from .reports import report_text
-    from .use import EvaluationError, evaluate_project, kept, report_sections
-
     project = open_project(args.file)
     options = task_options(args)
     scores = options.get("scores")
@@ -268,7 +260,6 @@ def cmd_evaluate(args) -> int:
         raise CliError(str(e)) from None
     if scores:
         _write_scores(Path(scores), (report.get("transient") or {}).get("anomaly_scores") or [])
-    from projects.names import shown_lines  # class and block names may come from the file
 
     print(json.dumps(kept(report), indent=2) if args.json else shown_lines(report_text(report_sections(report))))
     return 0
@@ -284,8 +275,6 @@ def _write_scores(path: Path, scores: list[float]) -> None:
 
 
 def cmd_predict(args) -> int:
-    from .use import EvaluationError, predict_project
-
     project = open_project(args.file)
     output = args.output or str(Path(args.file).with_name(Path(args.file).stem + "-samples.png"))
     try:
@@ -311,8 +300,6 @@ def jsonable(result: dict) -> Any:
 
 
 def cmd_datasets(args) -> int:
-    from .data import list_datasets
-
     infos = list_datasets()
     if args.json:
         print(json.dumps([{**vars(i), "input_shape": list(i.input_shape or ())} for i in infos], indent=2))

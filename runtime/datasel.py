@@ -3,6 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from projects.trust import confirm
+
+from .data import DatasetError
+
 IDX_NAMES = ("train-images-idx3-ubyte", "train-images-idx3-ubyte.gz")
 # Kept when --data names another source: how the split is made, so a test split stays a test split.
 SPLIT_KEYS = ("val_fraction", "test_fraction", "normalize", "limit", "seed")
@@ -12,16 +16,12 @@ def dataset_from_argument(arg: str, current: dict) -> dict:
     """A name keeps the other keys; a path picks the dataset kind from what it holds:
     IDX files -> Fashion-MNIST (or MNIST if the project used it), class folders -> image folder,
     .csv -> CSV features, .txt/.tsv -> labelled text lines."""
-    from projects.trust import confirm
-
     path = Path(arg).expanduser()
     confirm(arg)  # the user typed it: a project file naming the same location does not need asking
     confirm(str(path))
     keep = {k: v for k, v in current.items() if k in SPLIT_KEYS}
     if not path.exists():
         if "/" in arg or arg.startswith("."):
-            from .data import DatasetError
-
             raise DatasetError(f"the data path {arg} does not exist; check the path")
         return dict(current) if current.get("name") == arg and not current.get("path") else {**keep, "name": arg}
     if _same_path(path, current.get("path")):  # the source the project already uses: keep its split exactly
@@ -42,10 +42,6 @@ def dataset_from_argument(arg: str, current: dict) -> dict:
 
 def with_test_file(settings: dict, arg: str) -> dict:
     """``--test-data FILE``: a CSV or time-series source tested on this file instead of a cut of its rows."""
-    from projects.trust import confirm
-
-    from .data import DatasetError
-
     if settings.get("name") not in ("csv", "timeseries-csv"):
         raise DatasetError(f"--test-data applies to CSV and time-series CSV data, not to '{settings.get('name')}'; "
                            "choose a CSV file with --data first")

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from projects.project import APP_VERSION, Project
 
+from .compiler import CompileError, compile_graph
+from .weights import WeightsError, trained_model
+
 
 class ExportError(Exception):
     """An export that cannot be made; the message is one sentence naming the fix."""
@@ -16,9 +19,6 @@ class UntrainedError(ExportError):
 
 def export_model_of(project: Project, best: bool = False, allow_untrained: bool = False):
     """The CompiledModel to export, in eval mode on the CPU."""
-    from .compiler import CompileError, compile_graph
-    from .weights import WeightsError, trained_model
-
     try:
         if project.weights or (best and project.checkpoint):
             return trained_model(project, best)

@@ -13,7 +13,8 @@ from .events import END_EVENTS, Event
 from .tasks import Metric, task_declaration
 
 
-def _clock(seconds: float | None) -> str:
+def clock(seconds: float | None) -> str:
+    """Seconds as m:ss or h:mm:ss ("?" when unknown)."""
     if seconds is None or seconds != seconds:
         return "?"
     seconds = int(seconds)
@@ -75,7 +76,7 @@ class ProgressPrinter:
             val = self._values(e, "val_")
             if val:
                 parts.append(val)
-            parts.append(f"{_clock(e['elapsed_s'])} elapsed")
+            parts.append(f"{clock(e['elapsed_s'])} elapsed")
             self._line("  ".join(parts))
         elif kind == "samples" and e.get("trace") is not None:
             self._trace(e["trace"])
@@ -105,7 +106,7 @@ class ProgressPrinter:
 
     def _step(self, e: Event) -> None:
         text = (f"epoch {e['epoch']}/{self.epochs}  step {e['step']}/{e['total_steps']}  {self._values(e)}  "
-                f"{e['samples_per_s']:,.0f} samples/s  ETA {_clock(e['eta_s'])}")
+                f"{e['samples_per_s']:,.0f} samples/s  ETA {clock(e['eta_s'])}")
         if self.tty:
             self._draw(e["step"], e["total_steps"], text)
         elif time.monotonic() - self.last_plain >= self.plain_every_s:

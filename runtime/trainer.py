@@ -180,23 +180,13 @@ class Trainer:
         log_every = plan.log_every
         gen = torch.Generator(device=self.device).manual_seed(plan.seed)
         aug = augmentation_spec(dict(plan.augment))
-        decl = plan.declaration
         self.monitor = plan.stopping.monitor
-        self.emit("run_started", run_id=self.run_record["id"], device=device_label(self.device),
-                  device_type=self.device.type, task=task_name, dataset=data.name, classes=data.classes,
-                  train_samples=n, val_samples=len(val["x"]), epochs=plan.epochs, steps_per_epoch=steps,
-                  batch_size=batch, params=sum(p.numel() for p in self.compiled.module.parameters()),
-                  precision=str(amp).replace("torch.", "") if amp else "fp32", world_size=world,
-                  metrics=[dataclasses.asdict(m) for m in decl.metrics], plots=list(decl.plots),
-                  parts=list(task.optimizers), monitor=self.monitor)
-        self.run_record.update(device=device_label(self.device), task=task_name, dataset=data.name)
-        patience = plan.stopping.patience
-        stopping_on = patience is not None and self.monitor is not None
-        bad_epochs, self.global_step, self.t0 = 0, 0, time.perf_counter()
+        self._announce(data, task_name, n, len(val["x"]), steps, batch, amp)
+        self.global_step, self.t0, self._bad_epochs = 0, time.perf_counter(), 0
         self.total_steps = steps * plan.epochs
         self.keeper.keep()
         self.metrics = MetricBuffer(self.device)
-        paused = False  # across epochs: a single step that ends an epoch leaves the run paused, not re-paused
+        self._paused = False  # across epochs: a single step that ends an epoch leaves the run paused, not re-paused
         for epoch in range(1, plan.epochs + 1):
             self.compiled.module.train()
             perm = torch.randperm(n, device=self.device, generator=gen)
@@ -206,26 +196,7 @@ class Trainer:
             self.epoch_totals = EpochTotals()
             self.t_log, self.seen_log = time.perf_counter(), 0
             for step in range(steps):
-                single = False
-                if self.control.paused:
-                    if not paused:
-                        if self.metrics.counts:  # the steps before the pause get their own record
-                            self._log_step(epoch)
-                        self.emit("paused", epoch=epoch, step=self.global_step)
-                        paused = True
-                    request = self.control.wait_while_paused()
-                    if request is None:
-                        if not self.control.stopping:
-                            self.emit("resumed", epoch=epoch, step=self.global_step)
-                        paused = False
-                        self.t_log, self.seen_log = time.perf_counter(), 0
-                    else:
-                        single = True  # timed on its own: the pause is not in its samples/s
-                        self.t_log, self.seen_log = time.perf_counter(), 0
-                elif paused:  # resumed during a single step
-                    self.emit("resumed", epoch=epoch, step=self.global_step)
-                    paused = False
-                    self.t_log, self.seen_log = time.perf_counter(), 0
+                single, part = self._pause_point(epoch) if self.control.paused or self._paused else (False, None)
                 if self.control.stopping:
                     return "stopped", f"stopped by the user at epoch {epoch}, step {self.global_step}"
                 fields = {k: b[step] for k, b in zip(names, batches)}
@@ -234,7 +205,7 @@ class Trainer:
                 if aug:
                     fields["x"] = apply_augmentation(fields["x"], aug, gen)
                 task.epoch_progress = epoch - 1 + step / steps
-                metrics = self._step(fields, batch, request[1] if single else None)
+                metrics = self._step(fields, batch, part)
                 seen = len(fields["x"]) * world
                 self.metrics.add(metrics, seen, self.global_step)
                 self.seen_log += seen
@@ -246,32 +217,72 @@ class Trainer:
                     self._maybe_snapshot(self.global_step, force=single)
             if self.control.stopping:  # before validation, which would delay the stop by a full pass
                 return "stopped", f"stopped by the user at the end of epoch {epoch}"
-            for schedule in self.schedules.values():
-                schedule.after_epoch()
-            train_stats = self.epoch_totals.means()
-            measured = task.evaluate(val, max(batch, 1024)) if len(val["x"]) else {}
-            measured = {f"val_{k}": v for k, v in measured.items()}
-            epoch_record = dict(epoch=epoch, step=self.global_step, **train_stats, **self._lrs(),
-                                elapsed_s=time.perf_counter() - self.t0, **measured)
-            if measured:
-                self.emit("validation", epoch=epoch, **measured)
-            self.emit("epoch", **epoch_record)
-            self._maybe_snapshot(self.global_step, force=True)
-            ended = task.verdict(epoch == plan.epochs)  # a task may end the run (a perceptron that converged)
+            ended = self._end_of_epoch(epoch, val, batch)
             if ended:
                 return "finished", ended
-            if self.monitor is None:
-                continue
-            improved = self._track_best(epoch, {**epoch_record, **measured}, self.monitor)
-            if improved:
-                self.emit("checkpoint", epoch=epoch, monitor=self.best["monitor"], value=self.best["value"])
-                bad_epochs = 0
-            else:
-                bad_epochs += 1
-            if stopping_on and self.best and bad_epochs >= patience:
-                return "finished", (f"early stopping: {self.best['monitor']} did not improve for {patience} "
-                                    f"epochs; restored the best weights from epoch {self.best['epoch']}")
         return "finished", f"trained {plan.epochs} epochs"
+
+    def _announce(self, data, task_name: str, n: int, n_val: int, steps: int, batch: int, amp) -> None:
+        """The run_started event: what trains, on what, how long, and what it reports."""
+        plan, decl = self.plan, self.plan.declaration
+        self.emit("run_started", run_id=self.run_record["id"], device=device_label(self.device),
+                  device_type=self.device.type, task=task_name, dataset=data.name, classes=data.classes,
+                  train_samples=n, val_samples=n_val, epochs=plan.epochs, steps_per_epoch=steps,
+                  batch_size=batch, params=sum(p.numel() for p in self.compiled.module.parameters()),
+                  precision=str(amp).replace("torch.", "") if amp else "fp32", world_size=self.world,
+                  metrics=[dataclasses.asdict(m) for m in decl.metrics], plots=list(decl.plots),
+                  parts=list(self.task.optimizers), monitor=self.monitor)
+        self.run_record.update(device=device_label(self.device), task=task_name, dataset=data.name)
+
+    def _pause_point(self, epoch: int) -> tuple[bool, str | None]:
+        """Before a step while paused (or just resumed): wait; (True, part) when one single step was
+        asked for (``part``: the one part to update, or None), (False, None) when the run goes on."""
+        if not self.control.paused:  # resumed during a single step
+            self.emit("resumed", epoch=epoch, step=self.global_step)
+            self._paused = False
+            self.t_log, self.seen_log = time.perf_counter(), 0
+            return False, None
+        if not self._paused:
+            if self.metrics.counts:  # the steps before the pause get their own record
+                self._log_step(epoch)
+            self.emit("paused", epoch=epoch, step=self.global_step)
+            self._paused = True
+        request = self.control.wait_while_paused()
+        self.t_log, self.seen_log = time.perf_counter(), 0  # a single step is timed on its own
+        if request is not None:
+            return True, request[1]
+        if not self.control.stopping:
+            self.emit("resumed", epoch=epoch, step=self.global_step)
+        self._paused = False
+        return False, None
+
+    def _end_of_epoch(self, epoch: int, val: dict, batch: int) -> str | None:
+        """Validate, record the epoch, keep the best weights; the reason the run ends here, or None."""
+        plan, task = self.plan, self.task
+        for schedule in self.schedules.values():
+            schedule.after_epoch()
+        train_stats = self.epoch_totals.means()
+        measured = task.evaluate(val, max(batch, 1024)) if len(val["x"]) else {}
+        measured = {f"val_{k}": v for k, v in measured.items()}
+        epoch_record = dict(epoch=epoch, step=self.global_step, **train_stats, **self._lrs(),
+                            elapsed_s=time.perf_counter() - self.t0, **measured)
+        if measured:
+            self.emit("validation", epoch=epoch, **measured)
+        self.emit("epoch", **epoch_record)
+        self._maybe_snapshot(self.global_step, force=True)
+        ended = task.verdict(epoch == plan.epochs)  # a task may end the run (a perceptron that converged)
+        if ended or self.monitor is None:
+            return ended
+        if self._track_best(epoch, {**epoch_record, **measured}, self.monitor):
+            self.emit("checkpoint", epoch=epoch, monitor=self.best["monitor"], value=self.best["value"])
+            self._bad_epochs = 0
+        else:
+            self._bad_epochs += 1
+        patience = plan.stopping.patience
+        if patience is not None and self.best and self._bad_epochs >= patience:
+            return (f"early stopping: {self.best['monitor']} did not improve for {patience} epochs; restored the "
+                    f"best weights from epoch {self.best['epoch']}")
+        return None
 
     def _lrs(self) -> dict[str, float | None]:
         """``lr`` of the first part's optimizer, ``lr_<part>`` of the others."""

@@ -129,3 +129,13 @@ def test_every_task_declares_what_the_editor_and_the_command_line_render():
         assert task_declaration(name) is decl
         for section in decl.settings:
             assert section.params and all(p.help for p in section.params), (name, section.name)
+
+
+def test_the_docs_task_table_is_the_generated_one():
+    import re
+
+    from runtime.task_docs import markdown_table
+
+    text = (ROOT / "docs" / "training.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- tasks -->\n(.*?)<!-- /tasks -->", text, re.S)
+    assert block and block.group(1) == markdown_table(), "run python -m runtime.task_docs and paste it in docs/training.md"

@@ -6,6 +6,7 @@ gives classes (runtime.use.predict_project); for other tasks, the sentence their
 instead."""
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ from runtime.use import EvaluationError, predict_project
 
 from ..theme import icon
 from .pictures import to_qimage
+from .taskinfo import project_task
 from .plots import COLORS, plot_widget
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp)"
@@ -70,19 +72,28 @@ class PredictionView(QWidget):
         self.bars_plot.setXRange(0, 1, padding=0.02)
         top = QHBoxLayout()
         top.addWidget(self.open_button)
-        top.addWidget(QLabel("True class:"))
-        top.addWidget(self.truth)
-        top.addWidget(QLabel("Polarity:"))
-        top.addWidget(self.polarity)
+        self.class_controls = [QLabel("True class:"), self.truth, QLabel("Polarity:"), self.polarity]
+        for w in self.class_controls:
+            top.addWidget(w)
         top.addStretch(1)
         left = QVBoxLayout()
         left.addWidget(QLabel("As the network sees it"))
         left.addWidget(self.picture, 1)
         left.addWidget(self.answer)
         left.addWidget(self.note)
+        self.output = QLabel("")  # a model that gives images: what it made of the image
+        self.output.setAlignment(Qt.AlignCenter)
+        self.output.setMinimumSize(160, 160)
+        self.output_box = QWidget()
+        ol = QVBoxLayout(self.output_box)
+        ol.setContentsMargins(0, 0, 0, 0)
+        ol.addWidget(QLabel("What the network makes of it"))
+        ol.addWidget(self.output, 1)
+        self.output_box.hide()
         body = QHBoxLayout()
         body.addLayout(left, 2)
         body.addWidget(self.bars_plot, 3)
+        body.addWidget(self.output_box, 3)
         self.generative_note = QLabel("")  # what the task says instead, when its prediction is not classes
         self.generative_note.setWordWrap(True)
         self.generative_note.hide()
@@ -96,6 +107,8 @@ class PredictionView(QWidget):
         lay.addWidget(self.generative_note)
         lay.addWidget(self.body, 1)
         self.generative = False
+        self.task = None  # the open project's TaskDeclaration
+        self.mode = "classes"  # what the task's prediction gives: "classes" or "images"
         self._shown = None  # (project, weights) last shown
         self.open_button.clicked.connect(self.open_dialog)
         self.truth.currentIndexChanged.connect(lambda _i: self._show_answer())
@@ -109,10 +122,12 @@ class PredictionView(QWidget):
         """The open project's classes; another project or new weights: no earlier image or answer. A
         task whose prediction is not classes gets its own sentence instead of the panel."""
         task = state.task
-        classes = task is not None and task.prediction.gives == "classes"
+        panel = task is not None and task.prediction.takes == "images" and task.prediction.gives in ("classes", "images")
         note = task.prediction.note if task is not None else (state.choice.problem.message if state.choice.problem
                                                                else "")
-        self.set_generative(not classes, note)
+        self.set_generative(not panel, note)
+        self.task = task
+        self._set_mode(task.prediction.gives if panel else "classes")
         key = (id(state.project), id(state.weights))
         if key != self._shown:
             self._shown = key
@@ -121,6 +136,15 @@ class PredictionView(QWidget):
 
     def take_events(self, events: list[dict]) -> None:
         """A run's events change nothing here: its weights predict when it has ended."""
+
+    def _set_mode(self, mode: str) -> None:
+        """Classes: probabilities as bars, the true class to compare, the polarity switch; images: the
+        picture the network makes of the image."""
+        self.mode = mode
+        for w in self.class_controls:
+            w.setVisible(mode == "classes")
+        self.bars_plot.setVisible(mode == "classes")
+        self.output_box.setVisible(mode == "images")
 
     def clear(self) -> None:
         """No image, answer or bars (another project's, or older weights')."""
@@ -131,9 +155,11 @@ class PredictionView(QWidget):
         self.note.hide()
         self.bars.setOpts(x0=[], y=[], width=[])
         self.bars_plot.getPlotItem().getAxis("left").setTicks(None)
+        self.output.clear()
 
     def set_project(self, project) -> None:
         self.project = project
+        self.task = project_task(project)
         classes = classes_of(project) if project is not None else []
         current = self.truth.currentText()
         self.truth.blockSignals(True)
@@ -178,17 +204,23 @@ class PredictionView(QWidget):
         self.path = Path(path)
         if self.project is None or not self.project.weights:
             return self._fail("This project has no trained weights yet: press Train first")
-        polarity = self.polarity.currentData()
+        declared = {o.name for o in (self.task.predict_options if self.task is not None else ())}
+        options = {"polarity": self.polarity.currentData()} if "polarity" in declared else {}
         try:
-            self.result = predict_project(self.project, [str(path)], polarity=polarity)["results"][0]
+            predicted = predict_project(self.project, [str(path)], **options)
+            self.result = predicted["results"][0]
         except (EvaluationError, DatasetError, OSError) as e:
             return self._fail(str(e))
-        seen = (self.result.get("transient") or {}).get("seen")
-        self.seen = seen
-        if seen is not None:
-            pix = QPixmap.fromImage(to_qimage(seen))
-            side = max(64, min(self.picture.width(), self.picture.height()) - 8)
-            self.picture.setPixmap(pix.scaled(side, side, Qt.KeepAspectRatio, Qt.FastTransformation))
+        pictures = self.result.get("transient") or {}
+        self.seen = pictures.get("seen", pictures.get("input"))
+        if self.seen is not None:
+            self._draw(self.picture, self.seen)
+        if self.mode == "images":
+            if pictures.get("output") is not None:
+                self._draw(self.output, pictures["output"])
+            self.answer.setText("<br>".join(html.escape(line) for line in predicted["lines"]))
+            self.predicted.emit(self.result)
+            return self.result
         probs = self.result["probabilities"]
         names = list(probs)
         values = np.array([probs[n] for n in names])
@@ -203,6 +235,12 @@ class PredictionView(QWidget):
         self._show_answer()
         self.predicted.emit(self.result)
         return self.result
+
+    @staticmethod
+    def _draw(label: QLabel, image) -> None:
+        pix = QPixmap.fromImage(to_qimage(image))
+        side = max(64, min(label.width(), label.height()) - 8)
+        label.setPixmap(pix.scaled(side, side, Qt.KeepAspectRatio, Qt.FastTransformation))
 
     def _fail(self, message: str) -> None:
         self.result = None

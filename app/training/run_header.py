@@ -9,6 +9,8 @@ import time
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
+from runtime.progress import clock
+
 from .run_names import run_name
 from .state import PAUSED, TrainingState
 
@@ -30,15 +32,6 @@ class ProgressBar(QProgressBar):
             self.setValue(value)
         finally:
             self.setUpdatesEnabled(True)  # schedules an ordinary (coalesced) update
-
-
-def clock(seconds) -> str:
-    if seconds is None or seconds != seconds:
-        return "?"
-    s = int(seconds)
-    h, rest = divmod(s, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 def stepped_text(part: str | None, e: dict) -> str:

@@ -38,6 +38,19 @@ def load_task_package(module: str) -> tuple[TaskDeclaration, ...]:
     return _load(module, plugin=True)
 
 
+def unload_task_package(module: str) -> None:
+    """Forget the tasks of a plugin package loaded with ``load_task_package`` (tests, a plugin being
+    replaced); built-in packages stay."""
+    _ensure_loaded()
+    if module not in _PLUGINS:
+        return
+    _PLUGINS.remove(module)
+    for name in [n for n, d in _DECLARED.items() if d.package == module]:
+        for old in _DECLARED[name].replaces:
+            _FORMER.pop(old, None)
+        del _DECLARED[name]
+
+
 def _load(module: str, plugin: bool) -> tuple[TaskDeclaration, ...]:
     try:
         package = importlib.import_module(module)
@@ -150,4 +163,4 @@ def unknown_task(name: Any) -> str:
 __all__ = ["Anchor", "DataFit", "Ends", "Metric", "Option", "PartRule", "Prediction", "SettingsSection",
            "TaskDeclaration", "TaskError", "TaskPackageError", "Wiring", "declarations", "task_declaration",
            "load_problems", "load_task_package", "plugin_packages", "task_names", "training_of", "unknown_task",
-           "use_of"]
+           "unload_task_package", "use_of"]

@@ -9,6 +9,7 @@ can be exported alone; ``explorer`` (generative tasks) backs the Samples tab's e
 """
 from __future__ import annotations
 
+import threading
 from typing import Any, Callable
 
 from ..compiler import CompiledModel
@@ -46,6 +47,31 @@ class Use:
     def explorer(cls, project, decl: TaskDeclaration, best: bool = False):
         """An object the editor's Samples explorer calls (samples, walks, interpolations), or None."""
         return None
+
+
+class LazyExplorer:
+    """The base of a task's Samples explorer: the trained model (``trained_class(project, decl,
+    best)``) and its dataset, loaded once, on first use, from the explorer's worker thread."""
+
+    trained_class: type = object
+
+    def __init__(self, project, decl: TaskDeclaration, best: bool = False):
+        self.project, self.decl, self.best = project, decl, best
+        self._trained = self._data = None
+        self._lock = threading.Lock()
+
+    def trained(self):
+        with self._lock:
+            if self._trained is None:
+                self._trained = self.trained_class(self.project, self.decl, self.best)
+            return self._trained
+
+    def data(self):
+        t = self.trained()
+        with self._lock:
+            if self._data is None:
+                self._data = t.data()
+            return self._data
 
 
 def kept(report: dict) -> dict:

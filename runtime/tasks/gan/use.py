@@ -5,7 +5,6 @@ conditional GAN; for 2-D point data the modes covered), sample grids as PNG file
 export alone, and the Samples tab's explorer (new samples, latent walks)."""
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from ...pictures import grid_image, points_image, write_png
 from ...trained import EvaluationError, evaluation_data, last_run, load_model, split_of
 from ..base import checked_parts
 from ..declaration import TaskDeclaration
-from ..usage import Use as BaseUse
+from ..usage import LazyExplorer, Use as BaseUse
 from .models import GANModels, adversarial_metrics, unit_scale
 
 
@@ -146,6 +145,8 @@ class Use(BaseUse):
         if inputs:
             raise EvaluationError("a GAN makes images from noise and does not read them: run predict without "
                                   "image files (add --label for a conditional GAN)")
+        if not output:
+            raise EvaluationError("name the picture to write with -o (--output)")
         t = TrainedGAN(project, decl, best)
         made = t.samples(samples, label, seed)
         out = write_png(points_image(made) if made.dim() == 2 else grid_image(made), Path(output))
@@ -162,27 +163,11 @@ class Use(BaseUse):
         return GANExplorer(project, decl, best)
 
 
-class GANExplorer:
+class GANExplorer(LazyExplorer):
     """What the Samples tab asks of a trained GAN, as numpy results; loaded on first use (in the
     tab's worker thread)."""
 
-    def __init__(self, project, decl: TaskDeclaration, best: bool = False):
-        self.project, self.decl, self.best = project, decl, best
-        self._trained = self._data = None
-        self._lock = threading.Lock()
-
-    def trained(self) -> TrainedGAN:
-        with self._lock:
-            if self._trained is None:
-                self._trained = TrainedGAN(self.project, self.decl, self.best)
-            return self._trained
-
-    def data(self):
-        t = self.trained()
-        with self._lock:
-            if self._data is None:
-                self._data = t.data()
-            return self._data
+    trained_class = TrainedGAN
 
     def info(self) -> dict:
         """What the explorer offers and knows: its views, classes, class names, points or images."""

@@ -5,7 +5,6 @@ between two test images, the 2-D latent map)."""
 from __future__ import annotations
 
 import math
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from ...pictures import grid_image, write_png
 from ...trained import EvaluationError, evaluation_data, last_run, load_model, split_of
 from ..base import checked_parts
 from ..declaration import TaskDeclaration
-from ..usage import TRANSIENT, Use as BaseUse
+from ..usage import TRANSIENT, LazyExplorer, Use as BaseUse
 from .models import VAEModels
 
 TOP = 16  # most unusual images listed
@@ -151,6 +150,8 @@ class Use(BaseUse):
                 seed: int = 0) -> dict[str, Any]:
         """A grid of ``samples`` decoded images; given images, each above its reconstruction with its
         anomaly score."""
+        if not output:
+            raise EvaluationError("name the picture to write with -o (--output)")
         t = TrainedVAE(project, decl, best)
         out = Path(output)
         if not inputs:
@@ -179,27 +180,11 @@ class Use(BaseUse):
         return VAEExplorer(project, decl, best)
 
 
-class VAEExplorer:
+class VAEExplorer(LazyExplorer):
     """What the Samples tab asks of a trained VAE, as numpy results; loaded on first use (in the tab's
     worker thread)."""
 
-    def __init__(self, project, decl: TaskDeclaration, best: bool = False):
-        self.project, self.decl, self.best = project, decl, best
-        self._trained = self._data = None
-        self._lock = threading.Lock()
-
-    def trained(self) -> TrainedVAE:
-        with self._lock:
-            if self._trained is None:
-                self._trained = TrainedVAE(self.project, self.decl, self.best)
-            return self._trained
-
-    def data(self):
-        t = self.trained()
-        with self._lock:
-            if self._data is None:
-                self._data = t.data()
-            return self._data
+    trained_class = TrainedVAE
 
     def info(self) -> dict:
         t, ds = self.trained(), self.data()
