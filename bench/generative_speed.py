@@ -32,7 +32,7 @@ from runtime.trainer import Trainer  # noqa: E402
 
 def first(data: Dataset, n: int) -> Dataset:
     """``data`` with its first ``n`` training images only (one epoch = n // batch steps)."""
-    return Dataset(data.name, data.title, data.task, data.input_shape, data.classes,
+    return Dataset(data.name, data.title, data.targets, data.input_shape, data.classes,
                    Split(data.train.x[:n], data.train.y[:n]), Split(data.val.x[:0], data.val.y[:0]),
                    data.test, data.normalization, data.source, dict(data.extras))
 

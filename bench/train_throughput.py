@@ -149,7 +149,7 @@ def main() -> None:
     folder = os.environ.get("NETCANVAS_FASHION_MNIST")
     settings = {"name": "fashion-mnist", "val_fraction": 0.1, **({"path": folder} if folder else {})}
     full = load_dataset(settings, (1, 28, 28))
-    train_all = Dataset(full.name, full.title, full.task, full.input_shape, full.classes,
+    train_all = Dataset(full.name, full.title, full.targets, full.input_shape, full.classes,
                         Split(torch.cat([full.train.x, full.val.x]), torch.cat([full.train.y, full.val.y])),
                         Split(full.val.x[:0], full.val.y[:0]), full.test, full.normalization, full.source)
     x, y = train_all.train.x, train_all.train.y
