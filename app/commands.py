@@ -2,6 +2,7 @@
 position/training setters) and nothing else; the views follow the model's events."""
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from PySide6.QtGui import QUndoCommand
@@ -9,6 +10,7 @@ from PySide6.QtGui import QUndoCommand
 from projects.clipboard import PastePlan
 from projects.graph import Node, Wire
 from projects.trust import confirm, location_kind
+from runtime.data.catalog import switched_source
 
 
 class _Command(QUndoCommand):
@@ -182,6 +184,21 @@ class Paste(_Command):
             for node in reversed(self.plan.nodes):
                 self.graph.remove_node(node.id)
                 self.doc.positions().pop(node.id, None)
+
+
+class ChooseDataset(_Command):
+    """Switch the data source: the common dataset settings stay, the old source's own options go."""
+
+    def __init__(self, doc, name: str):
+        super().__init__(doc, "Change dataset")
+        self.old = copy.deepcopy(doc.project.training.get("dataset") or {})
+        self.new = switched_source(self.old, name)
+
+    def redo(self):
+        self.doc.set_training_section("dataset", copy.deepcopy(self.new))
+
+    def undo(self):
+        self.doc.set_training_section("dataset", copy.deepcopy(self.old))
 
 
 class SetTraining(_Command):

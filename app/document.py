@@ -110,6 +110,11 @@ class Document(QObject):
             store[nid] = [float(pos[0]), float(pos[1])]
         self.positions_changed.emit(list(positions))
 
+    def set_training_section(self, section: str, values: dict) -> None:
+        """Replace one section of the training settings whole."""
+        self.project.training[section] = values
+        self.training_changed.emit()
+
     def set_training(self, section: str | None, name: str, value) -> None:
         target = self.project.training.setdefault(section, {}) if section else self.project.training
         target[name] = value

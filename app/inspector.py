@@ -12,7 +12,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QFrame, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
 from projects.training import get_setting
-from runtime.data import list_datasets
+from runtime.data import DEFAULT_DATASET, list_datasets
+from runtime.data.options import option_text
 from runtime.plan import auto_notes, check_run
 from runtime.settings import section_info, settings_schema, shown_sections
 
@@ -66,6 +67,7 @@ class Inspector(QScrollArea):
         self.name_error: QLabel | None = None
         self.info: QLabel | None = None
         self.sections: tuple = ()  # the training sections on the page
+        self.layout_shown: tuple = ()  # (those sections, the data source whose options it shows)
         document.graph_event.connect(self._on_graph_event)
         document.training_changed.connect(self._refresh_training)
         document.project_replaced.connect(lambda: self.show_selection([]))
@@ -145,16 +147,22 @@ class Inspector(QScrollArea):
         if node is not None and node.trainable != on:
             self.doc.undo_stack.push(commands.SetTrainable(self.doc, self.node_id, on))
 
-    def _training_sections(self) -> tuple:
-        """The training sections the project's task reads (every task reads the common ones)."""
-        return shown_sections(project_task(self.doc.project))
+    def _training_layout(self) -> tuple:
+        """What the training page shows: the sections the project's task reads (every task reads the
+        common ones) and the data source whose options it lists."""
+        return shown_sections(project_task(self.doc.project)), self._source()
+
+    def _source(self) -> str | None:
+        name = get_setting(self.doc.project.training, "dataset", "name")
+        return name if isinstance(name, str) else None
 
     def _show_training(self) -> None:
         self.node_id, self.mode = None, "training"
         form = self._page("Training settings", None, "Used when you press Train. Select a block to edit it.")
         decl = project_task(self.doc.project)
-        self.sections = shown_sections(decl)
-        schema = settings_schema(decl)
+        self.layout_shown = self._training_layout()
+        self.sections = self.layout_shown[0]
+        schema = settings_schema(decl, source=self.layout_shown[1] or DEFAULT_DATASET)
         section = object()
         order = {sec: i for i, sec in enumerate(dict.fromkeys(sec for sec, _ in schema))}
         grouped = sorted(schema, key=lambda sp: order[sp[0]])  # one heading per section (stable)
@@ -176,6 +184,8 @@ class Inspector(QScrollArea):
     def _setting(self, section, param):
         """The project's value of a setting, or the schema's default when the project has none."""
         value = get_setting(self.doc.project.training, section, param.name)
+        if param.kind == "str" and value is not None:
+            value = option_text(value)  # a column written as a number or a list by an older version
         return param.default if value is None else value
 
     # ---- edits ---------------------------------------------------------------------------------
@@ -188,6 +198,9 @@ class Inspector(QScrollArea):
 
     def _commit_training(self, row: _Row, value) -> None:
         current = get_setting(self.doc.project.training, row.section, row.param.name)
+        if (row.section, row.param.name) == ("dataset", "name"):
+            self._commit(row, value, current, lambda: commands.ChooseDataset(self.doc, value))
+            return
         self._commit(row, value, current, lambda: commands.SetTraining(self.doc, row.section, row.param.name, value))
 
     def _commit(self, row: _Row, value, current, make_command) -> None:
@@ -245,7 +258,7 @@ class Inspector(QScrollArea):
     def _refresh_training(self) -> None:
         if self.mode != "training":
             return
-        if self._training_sections() != self.sections:
+        if self._training_layout() != self.layout_shown:
             self._show_training()
         else:
             for (sec, _name), row in self.rows.items():

@@ -55,13 +55,18 @@ def _number(kind: str):
     return parse
 
 
+def default_text(p) -> str:
+    """A setting's default as its flag's help says it ("empty" for empty text)."""
+    return "empty" if p.default == "" else str(p.default)
+
+
 def add_setting_flags(parser: argparse.ArgumentParser) -> None:
     """Add every setting flag to ``parser`` (their values are checked by training_problems, which
     says in one sentence what is out of bounds)."""
     group = parser.add_argument_group("training settings (override the project's for this run; see docs/training.md)")
     for f in setting_flags():
         p = f.param
-        help_text = p.help + (f" (default {p.default})" if p.kind != "bool" else "")
+        help_text = p.help + (f" (default {default_text(p)})" if p.kind != "bool" and p.default is not None else "")
         if p.kind == "bool":
             group.add_argument(f"--{f.flag}", dest=f.dest, action=argparse.BooleanOptionalAction, default=None,
                                help=p.help)
@@ -119,7 +124,8 @@ def markdown_table() -> str:
         bounds = ""
         if p.kind in ("int", "float") and p.min is not None and p.max is not None:
             bounds = f" ({p.min:,} to {p.max:,})" if p.kind == "int" else f" ({p.min:g} to {p.max:g})"
-        lines.append(f"| {flag} | `{where}` | {p.help}{bounds}; default `{p.default}` |")
+        default = "" if p.default is None else "; default empty" if p.default == "" else f"; default `{p.default}`"
+        lines.append(f"| {flag} | `{where}` | {p.help}{bounds}{default} |")
     return "\n".join(lines) + "\n"
 
 

@@ -113,9 +113,12 @@ def train_overrides(args, project) -> dict:
         dataset = with_test_file(dataset, args.test_data)
     if args.limit:
         dataset["limit"] = args.limit
-    dataset.update(out.pop("dataset", {}))  # --val-fraction, --normalize... on the chosen source
-    if dataset != project.training.get("dataset"):
+    dataset.update(out.pop("dataset", {}))  # --val-fraction, --normalize, --data-window... on the chosen source
+    before = project.training.get("dataset") or {}
+    if args.data:  # another source: the whole section (merge_settings replaces the project's)
         out["dataset"] = dataset
+    elif dataset != before:  # the same source: only what the flags change, as the run record shows
+        out["dataset"] = {k: v for k, v in dataset.items() if k not in before or before[k] != v}
     return out
 
 

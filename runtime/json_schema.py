@@ -27,7 +27,8 @@ def _entry(p) -> dict:
         entry["minimum"] = p.min
     if p.max is not None:
         entry["maximum"] = p.max
-    entry["default"] = p.default
+    if p.default is not None:  # None: the default depends on the data source
+        entry["default"] = p.default
     return entry
 
 

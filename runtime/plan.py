@@ -16,7 +16,8 @@ from typing import Any
 from projects.problems import Problem
 from projects.training import complete_training, training_problems
 
-from .settings import settings_schema
+from .data.catalog import dataset_problems
+from .settings import foreign_settings, settings_schema
 from .tasks import TaskDeclaration, task_declaration
 from .tasks.choice import TaskChoice, choose_task
 
@@ -168,7 +169,10 @@ def check_run(project, overrides: dict | None = None) -> tuple[RunPlan | None, l
     decl = choice.declaration
     schema = settings_schema(decl)
     settings = complete_training(merged, schema)
-    problems = [Problem(text) for text in training_problems(settings, schema)]
+    problems = [Problem(text) for text in training_problems(settings, schema) + dataset_problems(
+        settings.get("dataset") or {})]
+    if decl is not None:
+        problems += [Problem(text) for text in foreign_settings(overrides, decl)]
     if choice.problem is not None:
         problems.insert(0, choice.problem)
     if problems or decl is None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from nodes.spec import Param
 from projects.training import TRAINING_SCHEMA
 
+from .data.catalog import source_options, source_params
 from .tasks import TaskDeclaration, declarations
 
 Setting = tuple  # (section or None, Param)
@@ -61,21 +62,23 @@ def task_schema(decl: TaskDeclaration) -> tuple[Setting, ...]:
     return tuple((sec.name, p) for sec in decl.settings for p in sec.params)
 
 
-def data_schema() -> tuple[Setting, ...]:
-    """The options data sources declare (``dataset`` section), each once."""
-    from .data.catalog import source_options
+def data_schema(source: str | None = None) -> tuple[Setting, ...]:
+    """The options data sources declare (``dataset`` section): the source called ``source``'s, with its
+    defaults, or every source's, each name once."""
+    params = source_params(source) if source is not None else source_options()
+    return tuple(("dataset", p) for p in params)
 
-    return tuple(("dataset", p) for p in source_options())
 
-
-def settings_schema(decl: TaskDeclaration | None = None, data: bool = False) -> tuple[Setting, ...]:
+def settings_schema(decl: TaskDeclaration | None = None, data: bool = False,
+                    source: str | None = None) -> tuple[Setting, ...]:
     """Every setting of a project training with task ``decl`` (None: of any task, for the command
-    line and the JSON Schema), in the order the editor shows them; ``data``: with every data
-    source's options too (each source checks and completes its own: runtime/data/catalog.py)."""
+    line and the JSON Schema), in the order the editor shows them; with the options of the data
+    source ``source`` (the inspector), or of every source when ``data`` (flags, JSON Schema). Each
+    source checks and completes its own (runtime/data/catalog.py)."""
     chosen = [decl] if decl is not None else list(declarations().values())
     out, seen = [], set()
     common = common_schema()
-    data = data_schema() if data else ()
+    data = data_schema() if data else (data_schema(source) if source is not None else ())
     for section, p in common:
         out.append((section, p))
         if (section, p.name) == ("dataset", "normalize"):
@@ -88,6 +91,21 @@ def settings_schema(decl: TaskDeclaration | None = None, data: bool = False) -> 
             seen.add((section, p.name))
             unique.append((section, p))
     return tuple(unique)
+
+
+def foreign_settings(overrides: dict | None, decl: TaskDeclaration) -> list[str]:
+    """One sentence per section of ``overrides`` that only another task reads (``--d-steps`` on a
+    classifier): set for this run, it would do nothing."""
+    own = {sec.name for sec in decl.settings}
+    out = []
+    for other in declarations().values():
+        for sec in other.settings:
+            given = (overrides or {}).get(sec.name)
+            if given and sec.name not in own and isinstance(given, dict):
+                names = ", ".join(f"{sec.name}.{k}" for k in given)
+                out.append(f"The setting {names} applies to the '{other.name}' task, but this project trains "
+                           f"'{decl.name}': leave it out of this run.")
+    return list(dict.fromkeys(out))
 
 
 def shown_sections(decl: TaskDeclaration | None) -> tuple[str | None, ...]:
@@ -111,12 +129,16 @@ def section_info(section: str | None, decl: TaskDeclaration | None = None) -> Se
 
 
 def setting(project, section: str | None, name: str):
-    """One setting of ``project``: its value, or the schema's default (the task's own sections too)."""
+    """One setting of ``project``: its value, or the schema's default (the task's own sections and the
+    chosen data source's options too)."""
     src = project.training.get(section, {}) if section else project.training
     value = src.get(name) if isinstance(src, dict) else None
     if value is not None:
         return value
-    return next((p.default for s, p in settings_schema() if (s, p.name) == (section, name)), None)
+    dataset = project.training.get("dataset")
+    source = dataset.get("name") if isinstance(dataset, dict) else None
+    schema = settings_schema(source=source if isinstance(source, str) else None)
+    return next((p.default for s, p in schema if (s, p.name) == (section, name)), None)
 
 
 def with_dataset_choices(p: Param, names: list[str]) -> Param:

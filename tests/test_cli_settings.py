@@ -113,3 +113,18 @@ def test_thread_setting(monkeypatch):
         assert apply_threads("auto") == usable_cores()
     finally:
         torch.set_num_threads(before)
+
+
+def test_another_tasks_setting_is_refused_not_ignored(tmp_path, capsys):
+    from projects.dlproj import write_project
+    from projects.examples.build import chain
+    from projects.project import Project
+
+    g = chain([("input.vector", "In", {"features": 2}), ("core.dense", "Out", {"units": 2}),
+               ("head.classification", "Loss", {})])
+    path = tmp_path / "p.dlproj"
+    write_project(Project(graph=g, training={"dataset": {"name": "xor"}, "epochs": 1, "batch_size": 4}), path)
+    assert cli(["train", str(path), "--quiet", "--d-steps", "2"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == ("netcanvas train: The setting gan.d_steps applies to the 'gan' task, but this project trains "
+                   "'classification': leave it out of this run.")

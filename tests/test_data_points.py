@@ -79,7 +79,7 @@ def test_wrong_settings_and_shapes_are_one_sentence():
     assert message.count(". ") == 0 and message.endswith(".")
     with pytest.raises(DatasetError, match="Unknown dataset setting 'radius'"):
         load_dataset({"name": "two-moons", "radius": 1.0})
-    with pytest.raises(DatasetError, match="'std' must be a number of at least 0.0"):
+    with pytest.raises(DatasetError, match="dataset's 'std' is -1.0 but must be at least 0; set it to 0 or more"):
         load_dataset({"name": "gaussian-grid", "std": -1})
     with pytest.raises(DatasetError, match="cannot be normalized"):
         load_dataset({"name": "two-moons", "normalize": True})

@@ -18,8 +18,9 @@ PROJECT_FILES = {"projects/examples/build.py": "writes the bundled example proje
 # Strings equal to a task's name that are not about tasks: values of a dataset option read from old files.
 NOT_TASKS = {
     ("runtime/data/synthetic.py", "binary"): "the logic tables' 0/1 encoding, an option of the xor and and sources",
-    ("runtime/data/tabular.py", "classification"): "the CSV option 'task' of project files before 0.2",
-    ("runtime/data/tabular.py", "regression"): "the CSV option 'task' of project files before 0.2",
+    ("runtime/data/options.py", "binary"): "the logic tables' 0/1 encoding, an option of the xor and and sources",
+    ("runtime/data/options.py", "classification"): "the CSV option 'task' of project files before 0.2",
+    ("runtime/data/options.py", "regression"): "the CSV option 'task' of project files before 0.2",
 }
 
 

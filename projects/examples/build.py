@@ -367,7 +367,7 @@ FORECAST_SERIES = {"name": "sine", "length": 2000, "period": 50, "noise": 0.1, "
 
 def lstm_forecast(dataset: dict | None = None, epochs: int = 20) -> Project:
     """Multi-step forecasting: 64 past steps of a noisy sine (period 50) -> the next 16 values. The
-    window covers a whole period so the seasonal-naive baseline exists (runtime/forecast.py)."""
+    window covers a whole period so the seasonal-naive baseline exists (runtime/tasks/forecasting/baselines.py)."""
     series = {**FORECAST_SERIES, **(dataset or {})}
     graph = chain([
         ("input.sequence", "Past", {"steps": series["window"], "features": 1}),

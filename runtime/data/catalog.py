@@ -5,15 +5,16 @@ Importing this module is cheap (no torch, no numpy); loaders are imported on fir
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .base import Dataset, DatasetError, DatasetInfo
 from .download import cache_root
+from .options import (COMMON_KEYS, CSV, DOWNLOAD, FORMER_TARGETS, GRID, LOGIC, MEMORY, MOONS, RING, SERIES_CSV,
+                      TEXT, WAVE, completed, merged_options, option_problems)
 from .remotes import (BUNDLE_DIR, CIFAR10, CIFAR10_CLASSES, FASHION, FASHION_CLASSES, GLOSSES_CLASSES,
                       GLOSSES_FILE, MNIST, MNIST_CLASSES, download_size, has_idx, local_folder)
 
 DEFAULT_DATASET = "fashion-mnist-small"
-_SERIES = {"length": 2000, "period": 50, "noise": 0.05, "window": 32, "horizon": 1}
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,12 @@ class Source:
     loader: str  # "module:function" inside runtime.data
     note: str
     needs_path: bool = False
-    defaults: dict = field(default_factory=dict)
-    options: tuple = ()  # nodes.spec.Param: the source's own settings (shown, checked, flags, schema)
+    options: tuple = ()  # nodes.spec.Param: the source's own settings (options.py; shown, checked, flags, schema)
+
+    @property
+    def defaults(self) -> dict:
+        """The dataset settings a new project choosing this source starts from."""
+        return {**({"path": ""} if self.needs_path else {}), **{p.name: p.default for p in self.options}}
 
 
 SOURCES = {s.name: s for s in (
@@ -35,58 +40,55 @@ SOURCES = {s.name: s for s in (
            FASHION_CLASSES, "standard:load_bundled",
            "10,000 training and 2,000 test images of clothing shipped with NetCanvas; works offline"),
     Source("fashion-mnist", "Fashion-MNIST", "classes", (1, 28, 28), FASHION_CLASSES,
-           "standard:load_mnist_like", "60,000 training and 10,000 test images of clothing"),
+           "standard:load_mnist_like", "60,000 training and 10,000 test images of clothing", options=DOWNLOAD),
     Source("mnist", "MNIST", "classes", (1, 28, 28), MNIST_CLASSES, "standard:load_mnist_like",
-           "60,000 training and 10,000 test images of handwritten digits"),
+           "60,000 training and 10,000 test images of handwritten digits", options=DOWNLOAD),
     Source("cifar10", "CIFAR-10", "classes", (3, 32, 32), CIFAR10_CLASSES,
-           "standard:load_cifar10", "50,000 training and 10,000 test colour photos in 10 classes"),
+           "standard:load_cifar10", "50,000 training and 10,000 test colour photos in 10 classes", options=DOWNLOAD),
     Source("image-folder", "Image folder", "classes", (), None, "folder:load_image_folder",
-           "Your images, one subfolder per class (optionally inside train/ and test/)", True,
-           {"path": "", "test_fraction": 0.2}),
+           "Your images, one subfolder per class (optionally inside train/ and test/)", True),
     Source("csv", "CSV table", "classes", (), None, "tabular:load_csv",
-           "Rows of features with a target column (the last one unless named)", True,
-           {"path": "", "target": -1, "test_fraction": 0.2}),
+           "Rows of features with a target column (the last one unless named)", True, CSV),
     Source("timeseries-csv", "CSV time series", "forecast", (), None, "tabular:load_timeseries",
-           "A numeric column forecast from windows of its past values", True,
-           {"path": "", "column": -1, "window": 32, "horizon": 1, "test_fraction": 0.2}),
+           "A numeric column forecast from windows of its past values", True, SERIES_CSV),
     Source("text-lines", "Labelled text lines", "classes", (), None,
            "text:load_text_lines", "Lines of 'label<TAB>text', tokenized into words or characters",
-           True, {"path": "", "max_length": 64, "level": "word", "test_fraction": 0.2}),
+           True, TEXT),
     Source("wordnet-glosses", "WordNet noun definitions (bundled text)", "classes", (),
            GLOSSES_CLASSES, "text:load_bundled_glosses",
            "6,000 one-line definitions of nouns from WordNet 3.0 to sort into 6 categories (animal, artifact, "
            "food, location, person, plant), shipped with NetCanvas; works offline",
-           defaults={"max_length": 32, "level": "word", "test_fraction": 0.2}),
+           options=TEXT),
     Source("sine", "Sine wave", "forecast", (32, 1), None, "series:load_wave",
-           "A noisy sine wave to forecast one step ahead", defaults=dict(_SERIES)),
+           "A noisy sine wave to forecast one step ahead", options=WAVE),
     Source("sawtooth", "Sawtooth wave", "forecast", (32, 1), None, "series:load_wave",
-           "A noisy sawtooth wave to forecast one step ahead", defaults=dict(_SERIES)),
+           "A noisy sawtooth wave to forecast one step ahead", options=WAVE),
     Source("xor", "XOR", "classes", (2,), ["-1", "1"], "synthetic:load_logic",
            "The XOR truth table a single perceptron cannot learn",
-           defaults={"encoding": "signed", "targets": "classes"}),
+           options=LOGIC),
     Source("and", "AND (perceptron)", "classes", (2,), ["-1", "1"], "synthetic:load_logic",
            "The course's perceptron AND table, inputs and targets in {-1, 1}",
-           defaults={"encoding": "signed", "targets": "classes"}),
+           options=LOGIC),
     Source("long-memory", "Remember the first step (long dependency)", "classes", (64, 1),
            ["-1", "+1"], "memory:load_memory",
            "Sequences of 64 steps whose class is the sign of the first step, the rest noise: the recurrent "
            "block must carry one bit to the end (compare RNN, LSTM and GRU on it from the Train menu)",
-           defaults={"steps": 64, "samples": 4000, "noise": 1.0}),
+           options=MEMORY),
     Source("gaussian-ring", "Ring of 8 Gaussians (2-D points)", "classes", (2,),
            [f"mode {i}" for i in range(1, 9)], "points:load_points",
            "2-D points from 8 Gaussians on a circle of radius 2 (std 0.02), the classic test of a "
            "GAN's mode collapse; the class is the mode",
-           defaults={"modes": 8, "radius": 2.0, "std": 0.02, "samples": 20000}),
+           options=RING),
     Source("gaussian-grid", "Grid of 25 Gaussians (2-D points)", "classes", (2,),
            [f"mode {i}" for i in range(1, 26)], "points:load_points",
            "2-D points from 25 Gaussians on a 5x5 grid at -4, -2, 0, 2, 4 (std 0.05), a harder "
            "mode-collapse test for GANs; the class is the mode",
-           defaults={"side": 5, "spacing": 2.0, "std": 0.05, "samples": 20000}),
+           options=GRID),
     Source("two-moons", "Two moons (2-D points)", "classes", (2,), ["moon 1", "moon 2"],
            "points:load_points",
            "2-D points on two interleaving half circles (noise 0.05), for a GAN to draw or a small "
            "network to separate; the class is the moon",
-           defaults={"noise": 0.05, "samples": 20000}),
+           options=MOONS),
 )}
 
 
@@ -120,12 +122,37 @@ def list_datasets() -> list[DatasetInfo]:
 
 
 def source_options() -> tuple:
-    """Every source's own options (a Param each, once per name, in catalog order)."""
-    seen: dict[str, object] = {}
+    """Every source's own options, one Param per name in catalog order (for flags and the JSON Schema)."""
+    return merged_options((source.name, p) for source in SOURCES.values() for p in source.options)
+
+
+def source_params(name) -> tuple:
+    """The options of the source called ``name`` (none for an unknown name), with its defaults."""
+    source = SOURCES.get(name) if isinstance(name, str) else None
+    return source.options if source is not None else ()
+
+
+def switched_source(settings: dict, name: str) -> dict:
+    """The dataset section ``settings`` with its source switched to ``name``: the common settings kept,
+    the options ``name`` does not take dropped (they would be refused as unknown)."""
+    own = {p.name for p in source_params(name)}
+    return {**{k: v for k, v in settings.items() if k in COMMON_KEYS or k in own}, "name": name}
+
+
+def dataset_problems(settings: dict) -> list[str]:
+    """One sentence per problem with a dataset section, without loading data: an unknown source, a
+    test file it cannot use, an option out of bounds or one it does not take."""
+    name = settings.get("name", DEFAULT_DATASET)
+    if not isinstance(name, str) or name not in SOURCES:
+        return [f"Unknown dataset {name!r}: choose one of {', '.join(SOURCES)}."]
+    if settings.get("test_path") and name not in ("csv", "timeseries-csv"):
+        return [f"A separate test file applies to CSV and time-series CSV data, not to '{name}': clear the test "
+                "file setting."]
+    owners: dict[str, list[str]] = {}
     for source in SOURCES.values():
         for p in source.options:
-            seen.setdefault(p.name, p)
-    return tuple(seen.values())
+            owners.setdefault(p.name, []).append(source.name)
+    return option_problems(SOURCES[name], settings, owners)
 
 
 def source_targets(settings: dict) -> str:
@@ -134,10 +161,10 @@ def source_targets(settings: dict) -> str:
     source = SOURCES.get(settings.get("name")) if isinstance(settings.get("name"), str) else None
     if source is None:
         return ""
-    chosen = settings.get("targets")
+    chosen = settings.get("targets", FORMER_TARGETS.get(settings.get("task")))
     if source.name == "csv":
         return chosen if chosen in ("classes", "values") else ""
-    if chosen in ("classes", "values") and "targets" in source.defaults:
+    if chosen in ("classes", "values") and any(p.name == "targets" for p in source.options):
         return chosen
     return source.targets
 
@@ -151,16 +178,15 @@ def load_dataset(settings: dict | None, input_shape: tuple[int, ...] | None = No
     from projects.trust import refusal
 
     settings = dict(settings or {"name": DEFAULT_DATASET})
-    name = settings.get("name")
-    if not isinstance(name, str) or name not in SOURCES:
-        raise DatasetError(f"Unknown dataset {name!r}: use one of {', '.join(SOURCES)}.")
-    if settings.get("test_path") and name not in ("csv", "timeseries-csv"):
-        raise DatasetError(f"A separate test file applies to CSV and time-series CSV data, not to '{name}': "
-                           "clear the test file setting.")
+    problems = dataset_problems(settings)
+    if problems:
+        raise DatasetError(problems[0])
+    name = settings["name"]
     reason = refusal(settings, allowed=[cache_root(), BUNDLE_DIR.parent])  # paths and servers a file named
     if reason:
         raise DatasetError(reason)
     module, function = SOURCES[name].loader.split(":")
     loader = getattr(importlib.import_module(f"{__package__}.{module}"), function)
     shape = tuple(int(v) for v in input_shape) if input_shape is not None else None
-    return loader(settings, shape, progress)
+    return loader(completed(SOURCES[name], settings), shape, progress)
+

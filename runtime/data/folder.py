@@ -10,7 +10,7 @@ import torch
 
 from .base import Dataset, DatasetError
 from .fit import fit_images, image_target
-from .prep import apply_normalization, check_keys, image_dataset
+from .prep import apply_normalization, image_dataset
 
 _GRAY_MODES = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "I;16N", "F", "P;L"}
 
@@ -115,7 +115,6 @@ def load_stack(files: list[Path], shape: tuple[int, int, int]) -> np.ndarray:
 
 def load_image_folder(settings: dict, input_shape=None, progress=None) -> Dataset:
     """``path/<class>/*.png``, or ``path/train/<class>/`` and ``path/test/<class>/``."""
-    check_keys(settings, set())
     root = _root(settings)
     split_dirs = [root / "train", root / "test"]
     if all(d.is_dir() for d in split_dirs):

@@ -14,7 +14,7 @@ import torch
 
 from .base import Dataset, Split
 from .fit import shape_mismatch
-from .prep import check_keys, make_splits, number, seed_of
+from .prep import make_splits, seed_of
 
 CLASSES = ["-1", "+1"]
 
@@ -29,16 +29,14 @@ def memory_sequences(samples: int, steps: int, noise: float, seed: int) -> tuple
 
 
 def load_memory(settings: dict, input_shape=None, progress=None) -> Dataset:
-    check_keys(settings, {"steps", "samples", "noise"})
-    steps = number(settings, "steps", 64, lo=2, hi=100_000, integer=True)
+    steps = settings["steps"] or 64  # 0: the model's steps
     if input_shape is not None:
         shape = tuple(int(v) for v in input_shape)
-        if len(shape) != 2 or shape[1] != 1 or ("steps" in settings and shape[0] != steps):
+        if len(shape) != 2 or shape[1] != 1 or (settings["steps"] and shape[0] != steps):
             raise shape_mismatch("sequences", "long-memory", (steps, 1), shape,
                                  f"use a sequence input of {steps} steps x 1 feature")
         steps = shape[0]
-    samples = number(settings, "samples", 4000, lo=10, hi=10_000_000, integer=True)
-    noise = number(settings, "noise", 1.0, lo=0.0)
+    samples, noise = settings["samples"], settings["noise"]
     x, y = memory_sequences(samples, steps, noise, seed_of(settings))
     parts = make_splits(x, y, settings)
     splits = [Split(torch.from_numpy(np.ascontiguousarray(a)), torch.from_numpy(b)) for a, b in parts]

@@ -18,13 +18,7 @@ import torch
 
 from .base import Dataset, DatasetError, Split
 from .fit import shape_mismatch
-from .prep import check_keys, flag, make_splits, number, seed_of
-
-DEFAULTS = {
-    "gaussian-ring": {"modes": 8, "radius": 2.0, "std": 0.02, "samples": 20000},
-    "gaussian-grid": {"side": 5, "spacing": 2.0, "std": 0.05, "samples": 20000},
-    "two-moons": {"noise": 0.05, "samples": 20000},
-}
+from .prep import flag, make_splits, seed_of
 
 
 def ring_centers(modes: int, radius: float) -> np.ndarray:
@@ -42,14 +36,12 @@ def grid_centers(side: int, spacing: float) -> np.ndarray:
 
 def _mixture(name: str, settings: dict, rng: np.random.Generator, n: int):
     """(x, y, centers, std, description) of a Gaussian mixture."""
-    std = number(settings, "std", DEFAULTS[name]["std"], lo=0.0)
+    std = settings["std"]
     if name == "gaussian-ring":
-        modes = number(settings, "modes", 8, lo=1, hi=1000, integer=True)
-        radius = number(settings, "radius", 2.0, lo=0.0)
+        modes, radius = settings["modes"], settings["radius"]
         centers, what = ring_centers(modes, radius), f"{modes} Gaussians on a circle of radius {radius:g}"
     else:
-        side = number(settings, "side", 5, lo=1, hi=100, integer=True)
-        spacing = number(settings, "spacing", 2.0, lo=0.0)
+        side, spacing = settings["side"], settings["spacing"]
         centers, what = grid_centers(side, spacing), f"{side}x{side} grid of Gaussians {spacing:g} apart"
     y = np.arange(n) % len(centers)
     x = centers[y] + std * rng.normal(size=(n, 2))
@@ -58,7 +50,7 @@ def _mixture(name: str, settings: dict, rng: np.random.Generator, n: int):
 
 def _moons(settings: dict, rng: np.random.Generator, n: int):
     """(x, y, None, noise, description): the upper moon (y 0) and the lower, shifted one (y 1)."""
-    noise = number(settings, "noise", 0.05, lo=0.0)
+    noise = settings["noise"]
     y = np.arange(n) % 2
     t = rng.uniform(0.0, np.pi, n)
     upper = np.stack([np.cos(t), np.sin(t)], 1)
@@ -70,13 +62,12 @@ def _moons(settings: dict, rng: np.random.Generator, n: int):
 def load_points(settings: dict, input_shape=None, progress=None) -> Dataset:
     """A seeded 2-D point set split into train/val/test (see the module docstring)."""
     name = settings["name"]
-    check_keys(settings, set(DEFAULTS[name]))
     if input_shape is not None and tuple(input_shape) != (2,):
         raise shape_mismatch("2-D points", name, (2,), input_shape, "use a feature input of 2 features")
     if flag(settings, "normalize", False):
         raise DatasetError(f"The '{name}' points are used as raw coordinates and cannot be normalized: "
                            "remove 'normalize' from the dataset settings.")
-    n = number(settings, "samples", 20000, lo=10, hi=10_000_000, integer=True)
+    n = settings["samples"]
     rng = np.random.default_rng(seed_of(settings))
     if name == "two-moons":
         x, y, centers, std, what = _moons(settings, rng, n)

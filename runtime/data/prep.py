@@ -10,10 +10,6 @@ import torch
 from .base import Dataset, DatasetError, Split
 from .fit import convert_channels, fit_images, image_target
 
-COMMON_KEYS = {"name", "val_fraction", "test_fraction", "normalize", "limit", "seed", "download",
-               "mirror", "path", "test_path", "task"}
-
-
 def number(settings: dict, key: str, default, *, lo=None, hi=None, integer=False):
     """``settings[key]`` checked to be a number in [lo, hi]; the default when absent."""
     value = settings.get(key, default)
@@ -150,12 +146,3 @@ def image_dataset(meta: dict[str, Any], train, test, settings: dict, input_shape
                    input_shape=tuple(final), classes=list(meta["classes"]), train=splits[0],
                    val=splits[1], test=splits[2], normalization=stats, source=meta["source"],
                    extras={"image_shape": tuple(target)}, split=parts.plan, rows=parts.rows)
-
-
-def check_keys(settings: dict, allowed: set[str]) -> None:
-    """Reject unknown setting keys (usually typos) with the list of valid ones."""
-    unknown = sorted(set(settings) - allowed - COMMON_KEYS)
-    if unknown:
-        valid = ", ".join(sorted((allowed | COMMON_KEYS) - {"name"}))
-        raise DatasetError(f"Unknown dataset setting '{unknown[0]}' for '{settings.get('name')}': "
-                           f"use one of {valid}.")

@@ -13,13 +13,12 @@ import torch
 
 from .base import Dataset, DatasetError, Split
 from .fit import shape_mismatch
-from .prep import check_keys, flag, limit_of, number
+from .prep import flag, limit_of, number
 
 
 def window_sizes(settings: dict, features: int, input_shape, name: str) -> tuple[int, int]:
-    """(window, horizon): the window follows the model's (T, F) input unless set explicitly."""
-    window = number(settings, "window", None, lo=1, integer=True)
-    horizon = number(settings, "horizon", 1, lo=1, integer=True)
+    """(window, horizon): the window follows the model's (T, F) input unless set explicitly (not 0)."""
+    window, horizon = settings["window"] or None, settings["horizon"]
     if input_shape is not None:
         shape = tuple(int(v) for v in input_shape)
         if len(shape) != 2 or shape[1] != features or (window is not None and window != shape[0]):
@@ -101,10 +100,7 @@ def _cuts(length: int, settings: dict, window: int, horizon: int) -> tuple[int, 
 
 def load_wave(settings: dict, input_shape=None, progress=None) -> Dataset:
     """A synthetic sine or sawtooth wave with optional Gaussian noise, for forecasting."""
-    check_keys(settings, {"length", "period", "noise", "window", "horizon"})
-    length = number(settings, "length", 2000, lo=8, hi=10_000_000, integer=True)
-    period = number(settings, "period", 50.0, lo=2.0)
-    noise = number(settings, "noise", 0.05, lo=0.0)
+    length, period, noise = settings["length"], settings["period"], settings["noise"]
     t = np.arange(length, dtype=np.float64)
     if settings["name"] == "sine":
         wave = np.sin(2 * np.pi * t / period)

@@ -6,7 +6,7 @@ from pathlib import Path
 from .base import Dataset, DatasetError
 from .download import Remote, cache_root, ensure
 from .idx import read_pair
-from .prep import check_keys, flag, image_dataset
+from .prep import image_dataset
 from .remotes import (BUNDLE_DIR, CIFAR10, CIFAR10_CLASSES, FASHION_CLASSES, MNIST_CLASSES, REMOTES,
                       has_cifar, has_idx, local_folder)
 
@@ -22,13 +22,12 @@ def _folder(settings: dict, remote: Remote, progress) -> Path:
         raise DatasetError(f"{folder} lacks the {remote.title} files: put {names} there, or remove "
                            "'path' to use the download cache.")
     return local_folder(remote) or ensure(
-        remote, cache_root() / remote.key, download=flag(settings, "download", True),
-        mirror=settings.get("mirror"), progress=progress)
+        remote, cache_root() / remote.key, download=settings["download"],
+        mirror=settings["mirror"] or None, progress=progress)
 
 
 def load_bundled(settings: dict, input_shape=None, progress=None) -> Dataset:
     """The Fashion-MNIST subset shipped in resources/ (10,000 train, 2,000 test images)."""
-    check_keys(settings, set())
     if not has_idx(BUNDLE_DIR):
         raise DatasetError(f"The bundled dataset is missing from {BUNDLE_DIR}: reinstall NetCanvas or "
                            "run 'python -m runtime.data.make_bundle'.")
@@ -41,7 +40,6 @@ def load_bundled(settings: dict, input_shape=None, progress=None) -> Dataset:
 
 def load_mnist_like(settings: dict, input_shape=None, progress=None) -> Dataset:
     """MNIST or full Fashion-MNIST from a folder of the four IDX files, downloading if needed."""
-    check_keys(settings, set())
     name = settings["name"]
     remote = REMOTES[name]
     folder = _folder(settings, remote, progress)
@@ -56,7 +54,6 @@ def load_cifar10(settings: dict, input_shape=None, progress=None) -> Dataset:
     """CIFAR-10 from the binary version (raw bytes; the Python-object version is never read), downloading if needed."""
     from .cifar import read_cifar
 
-    check_keys(settings, set())
     folder = _folder(settings, CIFAR10, progress)
     train, test = read_cifar(folder)
     meta = {"name": "cifar10", "title": "CIFAR-10", "classes": CIFAR10_CLASSES,

@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import torch
 
-from .base import Dataset, DatasetError, Split
+from .base import Dataset, Split
 from .fit import shape_mismatch
-from .prep import check_keys
 
 COURSE_AND = [((1, 1), 1), ((-1, 1), -1), ((-1, -1), -1), ((1, -1), -1)]  # row order of the handbook
 COURSE_XOR = [((1, 1), -1), ((-1, 1), 1), ((-1, -1), -1), ((1, -1), 1)]
@@ -37,13 +36,7 @@ def truth_table(name: str, encoding: str = "signed") -> tuple[torch.Tensor, torc
 
 
 def load_logic(settings: dict, input_shape=None, progress=None) -> Dataset:
-    check_keys(settings, {"encoding", "targets"})
-    name = settings["name"]
-    encoding = settings.get("encoding", "signed")
-    targets = settings.get("targets", "classes")
-    if encoding not in ("signed", "binary") or targets not in ("classes", "values"):
-        raise DatasetError(f"The '{name}' dataset takes encoding 'signed' or 'binary' and targets "
-                           f"'classes' or 'values', not {encoding!r} and {targets!r}: fix the settings.")
+    name, encoding, targets = settings["name"], settings["encoding"], settings["targets"]
     if input_shape is not None and tuple(input_shape) != (2,):
         raise shape_mismatch("feature vectors", name, (2,), input_shape, "set the feature input to 2 features")
     x, d = truth_table(name, encoding)

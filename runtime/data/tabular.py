@@ -10,7 +10,8 @@ import torch
 
 from .base import Dataset, DatasetError, Split
 from .fit import shape_mismatch
-from .prep import apply_normalization, channel_stats, check_keys, flag, make_splits
+from .options import FORMER_TARGETS
+from .prep import apply_normalization, channel_stats, flag, make_splits
 
 MAX_CATEGORIES = 50  # one-hot encode a text feature column with at most this many values
 MAX_CLASSES = 20  # an integer target with at most this many values is a class id
@@ -73,13 +74,33 @@ def check_filled(table: np.ndarray, names: list[str], path: Path) -> None:
 
 
 def column_index(names: list[str], key, path: Path) -> int:
-    """A column given by name or position (negative counts from the end)."""
+    """A column given by name or position (negative counts from the end; a number written as text too)."""
+    if isinstance(key, str) and key not in names and _is_number_text(key):
+        key = int(key.strip())
     if isinstance(key, int) and not isinstance(key, bool) and -len(names) <= key < len(names):
         return key % len(names)
     if isinstance(key, str) and key in names:
         return names.index(key)
     raise DatasetError(f"{path.name} has no column {key!r}: use one of {', '.join(names)} (or a "
                        "column number).")
+
+
+def _is_number_text(text: str) -> bool:
+    return text.strip().lstrip("-").isdigit()
+
+
+def _column_keys(value, names: list[str]) -> list:
+    """The time-series ``column`` option as a list of names or numbers: text (commas separate several
+    columns unless the whole text names one), a number, or a list (files written before 0.3)."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, str):
+        if value.strip() == "":
+            return [-1]
+        if value in names or "," not in value:
+            return [value.strip() if value not in names else value]
+        return [part.strip() for part in value.split(",")]
+    return [value]
 
 
 def encode_features(table: np.ndarray, names: list[str], path: Path):
@@ -119,13 +140,11 @@ def encode_target(column: np.ndarray, targets: str | None):
     return targets, classes, codes.astype(np.int64)
 
 
-# The CSV setting "targets" was called "task" before 0.2, with these values (old project files).
-FORMER_TARGETS = {"classification": "classes", "regression": "values"}
-
-
 def csv_targets(settings: dict) -> str | None:
     """The CSV source's ``targets`` setting (None: auto), reading the former ``task`` setting too."""
-    targets = settings.get("targets", FORMER_TARGETS.get(settings.get("task"), settings.get("task")))
+    targets = settings.get("targets", "auto")
+    if targets == "auto" and "task" in settings:
+        targets = FORMER_TARGETS.get(settings["task"], settings["task"])
     if targets in (None, "auto"):
         return None
     if targets not in ("classes", "values"):
@@ -142,7 +161,6 @@ def _label(value) -> str:
 
 def load_csv(settings: dict, input_shape=None, progress=None) -> Dataset:
     """Features from every column but the target (``target``: name or number, default last)."""
-    check_keys(settings, {"target", "test_path", "targets"})
     path = _path(settings)
     names, table = read_table(path)
     check_filled(table, names, path)
@@ -151,7 +169,7 @@ def load_csv(settings: dict, input_shape=None, progress=None) -> Dataset:
         table = np.concatenate([table, _matching_table(test_path, names, path)], axis=0)
     if len(names) < 2:
         raise DatasetError(f"{path.name} has a single column: add feature columns beside the target.")
-    t = column_index(names, settings.get("target", -1), path)
+    t = column_index(names, settings["target"] if settings["target"] != "" else -1, path)
     targets, classes, y = encode_target(table[:, t], csv_targets(settings))
     x, feature_names = encode_features(np.delete(table, t, axis=1), names[:t] + names[t + 1:], path)
     if input_shape is not None and tuple(input_shape) != (x.shape[1],):
@@ -203,16 +221,14 @@ def load_timeseries(settings: dict, input_shape=None, progress=None) -> Dataset:
     """Windows of numeric columns (``column``: one or a list) predicting ``target`` ahead."""
     from .series import windowed_dataset
 
-    check_keys(settings, {"column", "target", "window", "horizon", "season", "test_path"})  # season: seasonal-naive
     path = _path(settings)
     names, table = read_table(path)
     check_filled(table, names, path)
     test_path, n_train = _test_file(settings), len(table)
     if test_path is not None:  # the series' continuation: test windows are those whose targets lie in it
         table = np.concatenate([table, _matching_table(test_path, names, path)], axis=0)
-    keys = settings.get("column", -1)
-    cols = [column_index(names, k, path) for k in (keys if isinstance(keys, list) else [keys])]
-    target = column_index(names, settings.get("target", names[cols[0]]), path)
+    cols = [column_index(names, k, path) for k in _column_keys(settings["column"], names)]
+    target = column_index(names, settings["target"] if settings["target"] != "" else names[cols[0]], path)
     if target not in cols:
         cols.append(target)
     series = []

@@ -14,7 +14,7 @@ import torch
 
 from .base import Dataset, DatasetError, Split
 from .fit import shape_mismatch
-from .prep import check_keys, make_splits, number
+from .prep import make_splits
 
 PAD, UNK = "<pad>", "<unk>"
 _WORD = re.compile(r"\w+|[^\w\s]")
@@ -66,7 +66,6 @@ def read_lines(path: Path) -> tuple[list[str], list[str]]:
 
 
 def load_text_lines(settings: dict, input_shape=None, progress=None) -> Dataset:
-    check_keys(settings, {"max_length", "level", "vocabulary"})
     from .tabular import _path
 
     path = _path(settings)
@@ -77,7 +76,6 @@ def load_bundled_glosses(settings: dict, input_shape=None, progress=None) -> Dat
     """The WordNet noun definitions shipped in resources/ (6 categories, 1,000 lines each)."""
     from .remotes import GLOSSES_FILE
 
-    check_keys(settings, {"max_length", "level", "vocabulary"})
     if not GLOSSES_FILE.is_file():
         raise DatasetError(f"The bundled corpus is missing: {GLOSSES_FILE} does not exist; reinstall NetCanvas "
                            "or run resources/datasets/wordnet-glosses/make_corpus.py.")
@@ -88,10 +86,7 @@ def load_bundled_glosses(settings: dict, input_shape=None, progress=None) -> Dat
 
 def text_dataset(path: Path, settings: dict, input_shape, name: str, title: str, source: str) -> Dataset:
     """Token-id splits of the labelled lines in ``path`` (vocabulary from the training split)."""
-    level = settings.get("level", "word")
-    if level not in ("word", "char"):
-        raise DatasetError(f"Dataset setting 'level' must be 'word' or 'char', not {level!r}: fix it "
-                           "in the training settings.")
+    level = settings["level"]
     max_length = _max_length(settings, input_shape)
     labels, texts = read_lines(path)
     classes = sorted(set(labels))
@@ -100,7 +95,7 @@ def text_dataset(path: Path, settings: dict, input_shape, name: str, title: str,
     parts = make_splits(np.array(texts, dtype=object), y, settings)
     tr, va, te = parts
     vocab = build_vocabulary((tokenize(t, level) for t in tr[0]),
-                             number(settings, "vocabulary", 20000, lo=3, integer=True))
+                             settings["vocabulary"])
     splits = [Split(encode_text(list(a), vocab, max_length, level), torch.from_numpy(b))
               for a, b in (tr, va, te)]
     return Dataset(name=name, title=title, targets="classes",
@@ -113,7 +108,7 @@ def text_dataset(path: Path, settings: dict, input_shape, name: str, title: str,
 
 def _max_length(settings: dict, input_shape) -> int:
     """``max_length``, or the token input's steps when the model gives them."""
-    explicit = number(settings, "max_length", None, lo=1, integer=True)
+    explicit = settings["max_length"] or None  # 0: the model's steps
     if input_shape is None:
         return explicit or 64
     shape = tuple(int(v) for v in input_shape)

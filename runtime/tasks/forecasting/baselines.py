@@ -16,22 +16,18 @@ from typing import Any
 
 import torch
 
+from ...data.catalog import source_params
 from ...trained import model_outputs
-
-WAVES = ("sine", "sawtooth")
-WAVE_PERIOD = 50.0  # load_wave's default period
-
 
 def season_of(settings: dict) -> tuple[int | None, str]:
     """(season in steps, "") from a dataset's settings, or (None, why the seasonal-naive forecast is
-    unavailable)."""
+    unavailable): a source's ``period`` option (the synthetic waves), else its ``season`` (a CSV series)."""
     name = settings.get("name")
-    if name in WAVES:
-        period = settings.get("period", WAVE_PERIOD)
-        key = "period"
-    elif name == "timeseries-csv":
-        period = settings.get("season")
-        key = "season"
+    own = {p.name: p.default for p in source_params(name)}
+    if "period" in own:
+        period, key = settings.get("period", own["period"]), "period"
+    elif "season" in own:
+        period, key = settings.get("season") or None, "season"
         if period is None:
             return None, ("no 'season' dataset setting: add one (the series' period in steps, e.g. 12 for "
                           "monthly data with a yearly cycle) to compare with the seasonal-naive forecast")
