@@ -61,7 +61,7 @@ def data(shape: tuple, steps: int) -> Dataset:
     n = BATCH * steps
     x, y = torch.randn(n, *shape, generator=g), torch.randint(0, 10, (n,), generator=g)
     empty = Split(x[:0], y[:0])
-    return Dataset("bench", "bench", "classification", shape, [str(i) for i in range(10)], Split(x, y), empty,
+    return Dataset("bench", "bench", "classes", shape, [str(i) for i in range(10)], Split(x, y), empty,
                    empty, None, "random tensors")
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from projects.trust import confirm
 
 from .data import DatasetError
+from .data.catalog import source_params
 
 IDX_NAMES = ("train-images-idx3-ubyte", "train-images-idx3-ubyte.gz")
 # Kept when --data names another source: how the split is made, so a test split stays a test split.
@@ -35,7 +36,8 @@ def dataset_from_argument(arg: str, current: dict) -> dict:
         return {**keep, "name": "image-folder", "path": str(path)}
     if path.suffix.lower() == ".csv":
         kind = current.get("name") if current.get("name") in ("csv", "timeseries-csv") else "csv"
-        extra = {k: v for k, v in current.items() if k in ("target", "window", "horizon", "column")}
+        own = {p.name for p in source_params(kind)}  # the options the project set that this source takes
+        extra = {k: v for k, v in current.items() if k in own}
         return {**keep, **extra, "name": kind, "path": str(path)}
     return {**keep, "name": "text-lines", "path": str(path)}
 

@@ -154,23 +154,25 @@ def merge_settings(training: dict | None, overrides: dict | None) -> dict[str, A
     return out
 
 
-def plan_run(project, overrides: dict | None = None) -> RunPlan:
-    """The plan of a run of ``project`` with ``overrides``; PlanError with the first problem."""
-    plan, problems = check_run(project, overrides)
+def plan_run(project, overrides: dict | None = None, *, data_given: bool = False) -> RunPlan:
+    """The plan of a run of ``project`` with ``overrides``; PlanError with the first problem.
+    ``data_given``: the caller hands the trainer its own Dataset, so the dataset settings only label it."""
+    plan, problems = check_run(project, overrides, data_given=data_given)
     if plan is None:
         raise PlanError(problems[0].message, problems[0])
     return plan
 
 
-def check_run(project, overrides: dict | None = None) -> tuple[RunPlan | None, list[Problem]]:
+def check_run(project, overrides: dict | None = None, *,
+              data_given: bool = False) -> tuple[RunPlan | None, list[Problem]]:
     """(the plan, []) or (None, every problem found, one sentence each): the editor shows them all."""
     merged = merge_settings(project.training, overrides)
     choice = choose_task(project.graph, merged.get("task"), merged.get("dataset") or {})
     decl = choice.declaration
     schema = settings_schema(decl)
     settings = complete_training(merged, schema)
-    problems = [Problem(text) for text in training_problems(settings, schema) + dataset_problems(
-        settings.get("dataset") or {})]
+    data = [] if data_given else dataset_problems(settings.get("dataset") or {})
+    problems = [Problem(text) for text in training_problems(settings, schema) + data]
     if decl is not None:
         problems += [Problem(text) for text in foreign_settings(overrides, decl)]
     if choice.problem is not None:

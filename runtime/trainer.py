@@ -88,7 +88,7 @@ class Trainer:
 
     def _run(self) -> tuple[str, str]:
         try:
-            plan = self.plan or plan_run(self.project, self.overrides)
+            plan = self.plan or plan_run(self.project, self.overrides, data_given=self.dataset is not None)
         except PlanError as e:
             raise RunFailed(str(e)) from None
         self.plan = plan

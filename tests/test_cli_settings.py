@@ -128,3 +128,23 @@ def test_another_tasks_setting_is_refused_not_ignored(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err == ("netcanvas train: The setting gan.d_steps applies to the 'gan' task, but this project trains "
                    "'classification': leave it out of this run.")
+
+
+def test_a_task_the_dataset_cannot_teach_is_refused_in_one_sentence(tmp_path, capsys):
+    from projects.dlproj import read_project, write_project
+    from projects.examples.build import chain
+    from projects.project import Project
+
+    g = chain([("input.vector", "In", {"features": 2}), ("core.dense", "Out", {"units": 2}),
+               ("head.classification", "Loss", {})])
+    path = tmp_path / "p.dlproj"
+    write_project(Project(graph=g, training={"dataset": {"name": "xor"}, "epochs": 1, "batch_size": 4}), path)
+    before = path.read_bytes()
+    assert cli(["train", str(path), "--quiet", "--task", "forecasting"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("netcanvas train: Forecasting learns future values of a series, but the dataset 'xor' "
+                          "gives class labels") and "\n" not in err
+    assert cli(["train", str(path), "--quiet", "--data", "sine"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "but the dataset 'sine' gives future values of a series" in err and "\n" not in err
+    assert path.read_bytes() == before and read_project(path)[0].history.get("runs", []) == []

@@ -162,3 +162,14 @@ def test_the_docs_table_of_source_options_is_the_generated_one():
     text = (ROOT / "docs" / "datasets.md").read_text(encoding="utf-8")
     block = re.search(r"<!-- source-options -->\n(.*?)<!-- /source-options -->", text, re.S)
     assert block and block.group(1) == options_table(), "run python -m runtime.data.options_doc, paste it in docs"
+
+
+def test_data_naming_a_csv_keeps_only_the_options_that_source_takes(tmp_path):
+    from runtime.datasel import dataset_from_argument
+
+    table = tmp_path / "t.csv"
+    table.write_text("a,b\n1,2\n", encoding="utf-8")
+    series = {"name": "timeseries-csv", "path": "old.csv", "column": "a", "window": 8, "seed": 3}
+    assert dataset_from_argument(str(table), series) == {**series, "path": str(table)}
+    wave = {"name": "sine", "window": 8, "horizon": 2, "seed": 3}
+    assert dataset_from_argument(str(table), wave) == {"name": "csv", "path": str(table), "seed": 3}
